@@ -1,0 +1,68 @@
+"""Dense motion network (Sec. 3.2): combines the K+1 sparse motions into one dense backward flow with
+predicted soft masks, and predicts the occlusion map O_{S<-D}."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from engine.blocks import AntiAliasInterpolation2d, Hourglass
+from engine.geometry import kp2gaussian
+from engine.motion import KeypointDict, sparse_motions
+
+
+class DenseMotionNetwork(nn.Module):
+    """(source, kp_source, kp_driving) -> {'deformation' (B, h, w, 2), 'mask' (B, K+1, h, w),
+    'sparse_deformed' (B, K+1, C, h, w), optional 'occlusion_map' (B, 1, h, w)} at `scale_factor`."""
+
+    def __init__(self, block_expansion: int, num_blocks: int, max_features: int, num_kp: int,
+                 num_channels: int, estimate_occlusion_map: bool = False, scale_factor: float = 1.0,
+                 kp_variance: float = 0.01):
+        super().__init__()
+        self.hourglass = Hourglass(block_expansion=block_expansion, in_features=(num_kp + 1) * (num_channels + 1),
+                                   max_features=max_features, num_blocks=num_blocks)
+        self.mask = nn.Conv2d(self.hourglass.out_filters, num_kp + 1, kernel_size=7, padding=3)
+        self.occlusion = (nn.Conv2d(self.hourglass.out_filters, 1, kernel_size=7, padding=3)
+                          if estimate_occlusion_map else None)
+        self.num_kp = num_kp
+        self.scale_factor = scale_factor
+        self.kp_variance = kp_variance
+        if scale_factor != 1:
+            self.down = AntiAliasInterpolation2d(num_channels, scale_factor)
+
+    def heatmap_representation(self, height: int, width: int, kp_source: KeypointDict,
+                               kp_driving: KeypointDict) -> torch.Tensor:
+        """Difference of driving and source Gaussians, with a zero map for the background.
+
+        Shapes: -> (B, K+1, 1, H, W).
+        """
+        gaussian_driving = kp2gaussian(kp_driving["value"], height, width, self.kp_variance)
+        gaussian_source = kp2gaussian(kp_source["value"], height, width, self.kp_variance)
+        heatmap = gaussian_driving - gaussian_source
+        zeros = heatmap.new_zeros(heatmap.shape[0], 1, height, width)
+        return torch.cat([zeros, heatmap], dim=1).unsqueeze(2)
+
+    @staticmethod
+    def deform_source(source: torch.Tensor, motions: torch.Tensor) -> torch.Tensor:
+        """Warp the source by each sparse motion. Shapes: (B, C, H, W), (B, K1, H, W, 2) -> (B, K1, C, H, W)."""
+        b, k1, h, w, _ = motions.shape
+        repeated = source.unsqueeze(1).expand(b, k1, *source.shape[1:]).reshape(b * k1, -1, h, w)
+        warped = F.grid_sample(repeated, motions.reshape(b * k1, h, w, 2), align_corners=False)
+        return warped.view(b, k1, -1, h, w)
+
+    def forward(self, source_image: torch.Tensor, kp_driving: KeypointDict,
+                kp_source: KeypointDict) -> dict[str, torch.Tensor]:
+        source = self.down(source_image) if self.scale_factor != 1 else source_image
+        b, _, h, w = source.shape
+        heatmap = self.heatmap_representation(h, w, kp_source, kp_driving)
+        motions = sparse_motions(h, w, kp_source, kp_driving)  # (B, K+1, h, w, 2)
+        sparse_deformed = self.deform_source(source, motions)
+        features = torch.cat([heatmap, sparse_deformed], dim=2).view(b, -1, h, w)
+        prediction = self.hourglass(features)
+        mask = F.softmax(self.mask(prediction), dim=1)  # (B, K+1, h, w)
+        deformation = (motions * mask.unsqueeze(-1)).sum(dim=1)  # (B, h, w, 2)
+        out = {"sparse_deformed": sparse_deformed, "mask": mask, "deformation": deformation}
+        if self.occlusion is not None:
+            out["occlusion_map"] = torch.sigmoid(self.occlusion(prediction))
+        return out

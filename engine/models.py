@@ -1,0 +1,89 @@
+"""Building the FOMM networks from a config and loading a checkpoint into them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from engine.checkpoint import load_checkpoint, load_state_dict_strict, model_state_dicts
+from engine.config import FommConfig, load_config
+from engine.discriminator import MultiScaleDiscriminator
+from engine.generator import OcclusionAwareGenerator
+from engine.keypoint_detector import KPDetector
+
+
+@dataclass
+class FommModels:
+    """The networks of one config. `kp_detector` and `generator` are what inference needs."""
+
+    config: FommConfig
+    kp_detector: KPDetector
+    generator: OcclusionAwareGenerator
+    discriminator: MultiScaleDiscriminator | None
+    device: torch.device
+    epoch: int | None = None
+
+    def eval(self) -> FommModels:
+        self.kp_detector.eval()
+        self.generator.eval()
+        if self.discriminator is not None:
+            self.discriminator.eval()
+        return self
+
+
+def build_models(config: FommConfig, with_discriminator: bool = False,
+                 device: str | torch.device = "cpu") -> FommModels:
+    """Fresh, randomly initialised networks with the state-dict layout of the original code."""
+    mp = config.model_params
+    device = resolve_device(device)
+    kp_detector = KPDetector(mp.common_params, mp.kp_detector_params).to(device)
+    generator = OcclusionAwareGenerator(mp.common_params, mp.generator_params).to(device)
+    discriminator = (MultiScaleDiscriminator(mp.common_params, mp.discriminator_params).to(device)
+                     if with_discriminator else None)
+    return FommModels(config, kp_detector, generator, discriminator, device)
+
+
+def load_models(config_path: str | Path, checkpoint_path: str | Path | None = None,
+                device: str | torch.device = "cpu", with_discriminator: bool = False) -> FommModels:
+    """Config + original-format checkpoint -> models in eval mode on `device`.
+
+    Every tensor must fit (strict); a mismatch raises `CheckpointMismatchError` listing the keys.
+    """
+    config = load_config(config_path)
+    models = build_models(config, with_discriminator=with_discriminator, device="cpu")
+    if checkpoint_path is not None:
+        load_weights(models, checkpoint_path)
+    models.device = resolve_device(device)
+    models.kp_detector.to(models.device)
+    models.generator.to(models.device)
+    if models.discriminator is not None:
+        models.discriminator.to(models.device)
+    return models.eval()
+
+
+def load_weights(models: FommModels, checkpoint_path: str | Path) -> None:
+    """Load a checkpoint's model entries into already built models (strict, all or nothing)."""
+    checkpoint = load_checkpoint(checkpoint_path)
+    entries = model_state_dicts(checkpoint, checkpoint_path)
+    load_state_dict_strict(models.kp_detector, entries["kp_detector"], "kp_detector", checkpoint_path)
+    load_state_dict_strict(models.generator, entries["generator"], "generator", checkpoint_path)
+    if models.discriminator is not None and "discriminator" in entries:
+        load_state_dict_strict(models.discriminator, entries["discriminator"], "discriminator", checkpoint_path)
+    epoch = checkpoint.get("epoch")
+    models.epoch = int(epoch) if isinstance(epoch, (int, float)) else None
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """'cpu', 'cuda', 'cuda:1' or 'auto' -> a usable device; asking for CUDA without one is an error."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    resolved = torch.device(device)
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        from engine.errors import FommError
+
+        raise FommError(f"device '{device}' requested but CUDA is not available on this machine")
+    return resolved

@@ -1,0 +1,90 @@
+"""Keypoint algebra of the first order motion model: sparse motions (Eq. 4) and motion transfer
+between a source image and a driving video (Sec. 3.4, Eq. 10-11)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from engine.geometry import make_coordinate_grid
+
+KeypointDict = dict[str, torch.Tensor]
+
+
+def sparse_motions(height: int, width: int, kp_source: KeypointDict, kp_driving: KeypointDict) -> torch.Tensor:
+    """Backward flows D->S near each keypoint plus an identity flow for the background (Eq. 4).
+
+    T_k(z) = p_k^S + J_k (z - p_k^D) with J_k = J_S,k J_D,k^-1 when Jacobians are present.
+    Shapes: kp values (B, K, 2), jacobians (B, K, 2, 2) -> (B, K+1, H, W, 2); index 0 is identity.
+    """
+    value_d = kp_driving["value"]
+    b, k = value_d.shape[:2]
+    identity = make_coordinate_grid(height, width, value_d.dtype, value_d.device).view(1, 1, height, width, 2)
+    coordinates = identity - value_d.view(b, k, 1, 1, 2)  # z - p_k^D
+    if "jacobian" in kp_driving:
+        jacobian = torch.matmul(kp_source["jacobian"], torch.inverse(kp_driving["jacobian"]))  # (B, K, 2, 2)
+        coordinates = torch.einsum("bkij,bkhwj->bkhwi", jacobian, coordinates)
+    driving_to_source = coordinates + kp_source["value"].view(b, k, 1, 1, 2)
+    return torch.cat([identity.expand(b, 1, height, width, 2), driving_to_source], dim=1)
+
+
+def convex_hull_area(points: np.ndarray) -> float:
+    """Area of the convex hull of 2-D points (Andrew's monotone chain + shoelace).
+
+    Shapes: points (N, 2). Fewer than 3 distinct non-collinear points give 0.
+    """
+    pts = sorted({(float(x), float(y)) for x, y in points})
+    if len(pts) < 3:
+        return 0.0
+
+    def cross(o: tuple[float, float], a: tuple[float, float], b: tuple[float, float]) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    def half(seq: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        hull: list[tuple[float, float]] = []
+        for p in seq:
+            while len(hull) >= 2 and cross(hull[-2], hull[-1], p) <= 0:
+                hull.pop()
+            hull.append(p)
+        return hull
+
+    hull = half(pts)[:-1] + half(pts[::-1])[:-1]
+    area = 0.0
+    for (x1, y1), (x2, y2) in zip(hull, hull[1:] + hull[:1], strict=True):
+        area += x1 * y2 - x2 * y1
+    return abs(area) / 2.0
+
+
+def movement_scale(kp_source: KeypointDict, kp_driving_initial: KeypointDict) -> torch.Tensor:
+    """sqrt(area(hull(source kps)) / area(hull(initial driving kps))), one value per batch item.
+
+    Shapes: values (B, K, 2) -> (B, 1, 1). A degenerate driving hull gives scale 1.
+    """
+    src = kp_source["value"].detach().float().cpu().numpy()
+    drv = kp_driving_initial["value"].detach().float().cpu().numpy()
+    scales = []
+    for s, d in zip(src, drv, strict=True):
+        driving_area = convex_hull_area(d)
+        scales.append(np.sqrt(convex_hull_area(s)) / np.sqrt(driving_area) if driving_area > 0 else 1.0)
+    value = kp_source["value"]
+    return torch.tensor(scales, dtype=value.dtype, device=value.device).view(-1, 1, 1)
+
+
+def normalize_kp(kp_source: KeypointDict, kp_driving: KeypointDict, kp_driving_initial: KeypointDict,
+                 adapt_movement_scale: bool = False, use_relative_movement: bool = False,
+                 use_relative_jacobian: bool = False) -> KeypointDict:
+    """Driving keypoints expressed for the source image (Sec. 3.4).
+
+    Relative motion (Eq. 10): p_S + s (p_D,t - p_D,1), where s is `movement_scale` when
+    `adapt_movement_scale`, else 1. Relative Jacobians (Eq. 11): J_D,t J_D,1^-1 J_S.
+    With everything off, the driving keypoints are returned unchanged (absolute transfer).
+    Shapes: values (B, K, 2), jacobians (B, K, 2, 2); same shapes out.
+    """
+    kp_new = dict(kp_driving)
+    if use_relative_movement:
+        scale = movement_scale(kp_source, kp_driving_initial) if adapt_movement_scale else 1.0
+        kp_new["value"] = (kp_driving["value"] - kp_driving_initial["value"]) * scale + kp_source["value"]
+        if use_relative_jacobian and "jacobian" in kp_driving:
+            jacobian_diff = torch.matmul(kp_driving["jacobian"], torch.inverse(kp_driving_initial["jacobian"]))
+            kp_new["jacobian"] = torch.matmul(jacobian_diff, kp_source["jacobian"])
+    return kp_new

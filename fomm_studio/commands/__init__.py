@@ -1,0 +1,1 @@
+"""One module per `fomm` sub-command; each exposes `register(subparsers)`."""

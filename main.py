@@ -1,0 +1,8 @@
+"""Start FOMM Studio: `python main.py [--camera SOURCE] [--avatar IMG] ...` (see README)."""
+
+import sys
+
+from fomm_studio.app import main
+
+if __name__ == "__main__":
+    sys.exit(main())
