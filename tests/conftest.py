@@ -1,0 +1,56 @@
+"""Shared fixtures: golden data from ../shared/golden, tiny models, and per-test torch threading."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TEST_DATA = Path(__file__).resolve().parent / "data"
+TINY_CONFIG = TEST_DATA / "tiny-64.yaml"
+GOLDEN_DIR = Path(os.environ.get("FOMM_GOLDEN_DIR", REPO_ROOT.parent / "shared" / "golden"))
+
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if torch.cuda.is_available():
+        return
+    skip_gpu = pytest.mark.skip(reason="needs CUDA; none on this machine")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip_gpu)
+
+
+@pytest.fixture(scope="session")
+def golden_dir() -> Path:
+    if not (GOLDEN_DIR / "small" / "outputs.npz").is_file():
+        pytest.skip(f"golden data not found at {GOLDEN_DIR} (set FOMM_GOLDEN_DIR)")
+    return GOLDEN_DIR
+
+
+@pytest.fixture(scope="session")
+def tiny_config_path() -> Path:
+    return TINY_CONFIG
+
+
+@pytest.fixture()
+def tiny_models():  # noqa: ANN201 - engine type imported lazily to keep collection light
+    from engine import build_models, load_config
+
+    torch.manual_seed(0)
+    return build_models(load_config(TINY_CONFIG)).eval()
+
+
+@pytest.fixture()
+def tiny_checkpoint(tmp_path: Path, tiny_models) -> Path:  # noqa: ANN001
+    """A checkpoint in the original layout for the tiny config, with random weights."""
+    from engine import save_checkpoint
+
+    path = tmp_path / "tiny.pth.tar"
+    save_checkpoint(path, {"generator": tiny_models.generator.state_dict(),
+                           "kp_detector": tiny_models.kp_detector.state_dict(), "epoch": 0})
+    return path
