@@ -138,6 +138,7 @@ class AntiAliasInterpolation2d(nn.Module):
         gauss_1d = torch.exp(-((coords - mean) ** 2) / (2 * sigma**2)) if sigma > 0 else torch.ones(1)
         kernel = gauss_1d.view(-1, 1) * gauss_1d.view(1, -1)
         kernel = kernel / kernel.sum()
+        self.weight: torch.Tensor
         self.register_buffer("weight", kernel.view(1, 1, *kernel.shape).repeat(channels, 1, 1, 1))
         self.groups = channels
         self.scale = scale

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from engine.atomic import atomic_write_with
+from engine.atomic import atomic_write_bytes
 from engine.errors import CheckpointError, CheckpointMismatchError
 
 MODEL_KEYS = ("generator", "kp_detector", "discriminator")
@@ -42,7 +42,9 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CheckpointError(f"{path}: not a readable checkpoint (corrupt or truncated?): {first}") from None
     if not isinstance(data, dict):
-        raise CheckpointError(f"{path}: not a FOMM checkpoint (top level is {type(data).__name__}, not a dict)")
+        raise CheckpointError(
+            f"{path}: not a FOMM checkpoint (top level is {type(data).__name__}, not a dict)"
+        )
     return data
 
 
@@ -50,31 +52,45 @@ def model_state_dicts(checkpoint: Mapping[str, Any], path: str | Path) -> dict[s
     """The model entries of a checkpoint; a file without 'generator' and 'kp_detector' is refused."""
     missing = [k for k in ("generator", "kp_detector") if k not in checkpoint]
     if missing:
-        raise CheckpointError(f"{path}: not a FOMM checkpoint: no {' or '.join(repr(k) for k in missing)} entry "
-                              f"(top-level keys: {sorted(map(str, checkpoint))[:8]})")
+        raise CheckpointError(
+            f"{path}: not a FOMM checkpoint: no {' or '.join(repr(k) for k in missing)} entry "
+            f"(top-level keys: {sorted(map(str, checkpoint))[:8]})"
+        )
     return {k: checkpoint[k] for k in MODEL_KEYS if k in checkpoint}
 
 
-def load_state_dict_strict(module: nn.Module, state_dict: Mapping[str, Any], name: str, path: str | Path) -> None:
+def load_state_dict_strict(
+    module: nn.Module, state_dict: Mapping[str, Any], name: str, path: str | Path
+) -> None:
     """Load all-or-nothing; a mismatch lists missing, unexpected and mis-shaped keys."""
     if not isinstance(state_dict, Mapping):
         raise CheckpointError(f"{path}: entry '{name}' is not a state dict")
     expected = module.state_dict()
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
-    mis_shaped = [f"{k} {tuple(state_dict[k].shape)} != {tuple(v.shape)}" for k, v in expected.items()
-                  if k in state_dict and isinstance(state_dict[k], torch.Tensor) and state_dict[k].shape != v.shape]
+    mis_shaped = [
+        f"{k} {tuple(state_dict[k].shape)} != {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state_dict and isinstance(state_dict[k], torch.Tensor) and state_dict[k].shape != v.shape
+    ]
     not_tensors = [k for k in expected if k in state_dict and not isinstance(state_dict[k], torch.Tensor)]
     if missing or unexpected or mis_shaped or not_tensors:
         parts = []
-        for label, keys in (("missing", missing), ("unexpected", unexpected), ("mis-shaped", mis_shaped),
-                            ("not tensors", not_tensors)):
+        for label, keys in (
+            ("missing", missing),
+            ("unexpected", unexpected),
+            ("mis-shaped", mis_shaped),
+            ("not tensors", not_tensors),
+        ):
             if keys:
                 shown = ", ".join(keys[:6]) + (f", ... ({len(keys)} in all)" if len(keys) > 6 else "")
                 parts.append(f"{label}: {shown}")
         raise CheckpointMismatchError(
             f"{path}: '{name}' does not fit the config ({'; '.join(parts)}); is it the checkpoint for another config?",
-            missing, unexpected, mis_shaped)
+            missing,
+            unexpected,
+            mis_shaped,
+        )
     module.load_state_dict(state_dict, strict=True)
 
 
@@ -83,4 +99,4 @@ def save_checkpoint(path: str | Path, entries: Mapping[str, Any]) -> None:
     buffer = io.BytesIO()
     torch.save(dict(entries), buffer)
     payload = buffer.getvalue()
-    atomic_write_with(path, lambda handle: handle.write(payload))
+    atomic_write_bytes(path, payload)

@@ -243,7 +243,9 @@ def _build(cls: type[T], raw: object, source: str, prefix: str) -> T:
     for name, fld in fields.items():
         dotted = _join(prefix, name)
         if name not in raw:
-            has_default = fld.default is not dataclasses.MISSING or fld.default_factory is not dataclasses.MISSING
+            has_default = (
+                fld.default is not dataclasses.MISSING or fld.default_factory is not dataclasses.MISSING
+            )
             if not has_default:
                 raise ConfigError(f"{source}: missing key '{dotted}'")
             continue

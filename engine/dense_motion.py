@@ -16,23 +16,39 @@ class DenseMotionNetwork(nn.Module):
     """(source, kp_source, kp_driving) -> {'deformation' (B, h, w, 2), 'mask' (B, K+1, h, w),
     'sparse_deformed' (B, K+1, C, h, w), optional 'occlusion_map' (B, 1, h, w)} at `scale_factor`."""
 
-    def __init__(self, block_expansion: int, num_blocks: int, max_features: int, num_kp: int,
-                 num_channels: int, estimate_occlusion_map: bool = False, scale_factor: float = 1.0,
-                 kp_variance: float = 0.01):
+    def __init__(
+        self,
+        block_expansion: int,
+        num_blocks: int,
+        max_features: int,
+        num_kp: int,
+        num_channels: int,
+        estimate_occlusion_map: bool = False,
+        scale_factor: float = 1.0,
+        kp_variance: float = 0.01,
+    ):
         super().__init__()
-        self.hourglass = Hourglass(block_expansion=block_expansion, in_features=(num_kp + 1) * (num_channels + 1),
-                                   max_features=max_features, num_blocks=num_blocks)
+        self.hourglass = Hourglass(
+            block_expansion=block_expansion,
+            in_features=(num_kp + 1) * (num_channels + 1),
+            max_features=max_features,
+            num_blocks=num_blocks,
+        )
         self.mask = nn.Conv2d(self.hourglass.out_filters, num_kp + 1, kernel_size=7, padding=3)
-        self.occlusion = (nn.Conv2d(self.hourglass.out_filters, 1, kernel_size=7, padding=3)
-                          if estimate_occlusion_map else None)
+        self.occlusion = (
+            nn.Conv2d(self.hourglass.out_filters, 1, kernel_size=7, padding=3)
+            if estimate_occlusion_map
+            else None
+        )
         self.num_kp = num_kp
         self.scale_factor = scale_factor
         self.kp_variance = kp_variance
         if scale_factor != 1:
             self.down = AntiAliasInterpolation2d(num_channels, scale_factor)
 
-    def heatmap_representation(self, height: int, width: int, kp_source: KeypointDict,
-                               kp_driving: KeypointDict) -> torch.Tensor:
+    def heatmap_representation(
+        self, height: int, width: int, kp_source: KeypointDict, kp_driving: KeypointDict
+    ) -> torch.Tensor:
         """Difference of driving and source Gaussians, with a zero map for the background.
 
         Shapes: -> (B, K+1, 1, H, W).
@@ -51,8 +67,9 @@ class DenseMotionNetwork(nn.Module):
         warped = F.grid_sample(repeated, motions.reshape(b * k1, h, w, 2), align_corners=False)
         return warped.view(b, k1, -1, h, w)
 
-    def forward(self, source_image: torch.Tensor, kp_driving: KeypointDict,
-                kp_source: KeypointDict) -> dict[str, torch.Tensor]:
+    def forward(
+        self, source_image: torch.Tensor, kp_driving: KeypointDict, kp_source: KeypointDict
+    ) -> dict[str, torch.Tensor]:
         source = self.down(source_image) if self.scale_factor != 1 else source_image
         b, _, h, w = source.shape
         heatmap = self.heatmap_representation(h, w, kp_source, kp_driving)

@@ -13,7 +13,9 @@ from engine.geometry import kp2gaussian, scale_key
 class DiscriminatorBlock(nn.Module):
     """Conv (optionally spectral-normalised) + InstanceNorm + LeakyReLU(0.2) + optional 2x2 pooling."""
 
-    def __init__(self, in_features: int, out_features: int, norm: bool, kernel_size: int, pool: bool, sn: bool):
+    def __init__(
+        self, in_features: int, out_features: int, norm: bool, kernel_size: int, pool: bool, sn: bool
+    ):
         super().__init__()
         conv = nn.Conv2d(in_features, out_features, kernel_size=kernel_size)
         # The classic spectral_norm keeps the original key layout (weight_orig/_u/_v) of the checkpoints.
@@ -36,16 +38,27 @@ class Discriminator(nn.Module):
         super().__init__()
         be, mf, n = params.block_expansion, params.max_features, params.num_blocks
         first_in = common.num_channels + (common.num_kp if params.use_kp else 0)
-        self.down_blocks = nn.ModuleList([
-            DiscriminatorBlock(first_in if i == 0 else min(mf, be * 2**i), min(mf, be * 2 ** (i + 1)),
-                               norm=i != 0, kernel_size=4, pool=i != n - 1, sn=params.sn)
-            for i in range(n)])
+        self.down_blocks = nn.ModuleList(
+            [
+                DiscriminatorBlock(
+                    first_in if i == 0 else min(mf, be * 2**i),
+                    min(mf, be * 2 ** (i + 1)),
+                    norm=i != 0,
+                    kernel_size=4,
+                    pool=i != n - 1,
+                    sn=params.sn,
+                )
+                for i in range(n)
+            ]
+        )
         conv = nn.Conv2d(min(mf, be * 2**n), 1, kernel_size=1)
         self.conv = nn.utils.spectral_norm(conv) if params.sn else conv
         self.use_kp = params.use_kp
         self.kp_variance = params.kp_variance
 
-    def forward(self, x: torch.Tensor, kp_value: torch.Tensor | None = None) -> tuple[list[torch.Tensor], torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, kp_value: torch.Tensor | None = None
+    ) -> tuple[list[torch.Tensor], torch.Tensor]:
         out = x
         if self.use_kp:
             if kp_value is None:
@@ -66,8 +79,9 @@ class MultiScaleDiscriminator(nn.Module):
         self.scales = params.scales
         self.discs = nn.ModuleDict({scale_key(s): Discriminator(common, params) for s in params.scales})
 
-    def forward(self, pyramid: dict[str, torch.Tensor],
-                kp_value: torch.Tensor | None = None) -> dict[str, torch.Tensor | list[torch.Tensor]]:
+    def forward(
+        self, pyramid: dict[str, torch.Tensor], kp_value: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor | list[torch.Tensor]]:
         out: dict[str, torch.Tensor | list[torch.Tensor]] = {}
         for s in self.scales:
             key = scale_key(s)

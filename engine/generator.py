@@ -35,17 +35,29 @@ class OcclusionAwareGenerator(nn.Module):
         be, mf, n_down = params.block_expansion, params.max_features, params.num_down_blocks
         dm = params.dense_motion_params
         self.dense_motion_network = (
-            DenseMotionNetwork(block_expansion=dm.block_expansion, num_blocks=dm.num_blocks,
-                               max_features=dm.max_features, num_kp=common.num_kp,
-                               num_channels=common.num_channels,
-                               estimate_occlusion_map=params.estimate_occlusion_map,
-                               scale_factor=dm.scale_factor, kp_variance=dm.kp_variance)
-            if dm is not None else None)
+            DenseMotionNetwork(
+                block_expansion=dm.block_expansion,
+                num_blocks=dm.num_blocks,
+                max_features=dm.max_features,
+                num_kp=common.num_kp,
+                num_channels=common.num_channels,
+                estimate_occlusion_map=params.estimate_occlusion_map,
+                scale_factor=dm.scale_factor,
+                kp_variance=dm.kp_variance,
+            )
+            if dm is not None
+            else None
+        )
         self.first = SameBlock2d(common.num_channels, be, kernel_size=7, padding=3)
         self.down_blocks = nn.ModuleList(
-            [DownBlock2d(min(mf, be * 2**i), min(mf, be * 2 ** (i + 1))) for i in range(n_down)])
+            [DownBlock2d(min(mf, be * 2**i), min(mf, be * 2 ** (i + 1))) for i in range(n_down)]
+        )
         self.up_blocks = nn.ModuleList(
-            [UpBlock2d(min(mf, be * 2 ** (n_down - i)), min(mf, be * 2 ** (n_down - i - 1))) for i in range(n_down)])
+            [
+                UpBlock2d(min(mf, be * 2 ** (n_down - i)), min(mf, be * 2 ** (n_down - i - 1)))
+                for i in range(n_down)
+            ]
+        )
         bottleneck_features = min(mf, be * 2**n_down)
         self.bottleneck = nn.Sequential()
         for i in range(params.num_bottleneck_blocks):
@@ -68,13 +80,20 @@ class OcclusionAwareGenerator(nn.Module):
             out = block(out)
         return torch.sigmoid(self.final(out))
 
-    def forward(self, source_image: torch.Tensor, kp_driving: KeypointDict, kp_source: KeypointDict,
-                source_features: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def forward(
+        self,
+        source_image: torch.Tensor,
+        kp_driving: KeypointDict,
+        kp_source: KeypointDict,
+        source_features: torch.Tensor | None = None,
+    ) -> dict[str, torch.Tensor]:
         """`source_features` (from `encode_source`) skips re-encoding an unchanged source."""
         out = self.encode_source(source_image) if source_features is None else source_features
         result: dict[str, torch.Tensor] = {}
         if self.dense_motion_network is not None:
-            dense = self.dense_motion_network(source_image=source_image, kp_driving=kp_driving, kp_source=kp_source)
+            dense = self.dense_motion_network(
+                source_image=source_image, kp_driving=kp_driving, kp_source=kp_source
+            )
             result["mask"] = dense["mask"]
             result["sparse_deformed"] = dense["sparse_deformed"]
             result["deformation"] = dense["deformation"]

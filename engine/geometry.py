@@ -9,8 +9,9 @@ from __future__ import annotations
 import torch
 
 
-def make_coordinate_grid(height: int, width: int, dtype: torch.dtype = torch.float32,
-                         device: torch.device | str | None = None) -> torch.Tensor:
+def make_coordinate_grid(
+    height: int, width: int, dtype: torch.dtype = torch.float32, device: torch.device | str | None = None
+) -> torch.Tensor:
     """Pixel-centre coordinates spanning [-1, 1] on both axes, ends included.
 
     Shapes: returns (H, W, 2) with [..., 0] = x (varies along W) and [..., 1] = y.

@@ -56,20 +56,26 @@ def fit_square(image: np.ndarray, mode: FitMode = "crop") -> np.ndarray:
     if mode == "crop":
         side = min(h, w)
         top, left = (h - side) // 2, (w - side) // 2
-        return image[top:top + side, left:left + side]
+        return image[top : top + side, left : left + side]
     side = max(h, w)
     top, left = (side - h) // 2, (side - w) // 2
     return np.pad(image, ((top, side - h - top), (left, side - w - left), (0, 0)), mode="edge")
 
 
-def image_to_tensor(image: np.ndarray, size: int, mode: FitMode = "crop",
-                    device: torch.device | str = "cpu", name: str = "image") -> torch.Tensor:
+def image_to_tensor(
+    image: np.ndarray,
+    size: int,
+    mode: FitMode = "crop",
+    device: torch.device | str = "cpu",
+    name: str = "image",
+) -> torch.Tensor:
     """User image -> model input. Shapes: (H, W[, C]) -> (1, 3, size, size) float32 in [0, 1]."""
     square = fit_square(to_rgb_uint8(image, name), mode)
     tensor = torch.from_numpy(square).to(device).permute(2, 0, 1).unsqueeze(0).float() / 255.0
     if tensor.shape[-1] != size:
-        tensor = F.interpolate(tensor, size=(size, size), mode="bilinear", align_corners=False,
-                               antialias=tensor.shape[-1] > size)
+        tensor = F.interpolate(
+            tensor, size=(size, size), mode="bilinear", align_corners=False, antialias=tensor.shape[-1] > size
+        )
     return tensor.clamp_(0.0, 1.0)
 
 

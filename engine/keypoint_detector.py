@@ -26,17 +26,23 @@ class KPDetector(nn.Module):
         self.num_kp = common.num_kp
         self.temperature = params.temperature
         self.scale_factor = params.scale_factor
-        self.predictor = Hourglass(params.block_expansion, in_features=common.num_channels,
-                                   num_blocks=params.num_blocks, max_features=params.max_features)
+        self.predictor = Hourglass(
+            params.block_expansion,
+            in_features=common.num_channels,
+            num_blocks=params.num_blocks,
+            max_features=params.max_features,
+        )
         self.kp = nn.Conv2d(self.predictor.out_filters, common.num_kp, kernel_size=7, padding=params.pad)
         self.num_jacobian_maps: int | None = None
         if common.estimate_jacobian:
             self.num_jacobian_maps = 1 if params.single_jacobian_map else common.num_kp
-            self.jacobian = nn.Conv2d(self.predictor.out_filters, 4 * self.num_jacobian_maps,
-                                      kernel_size=7, padding=params.pad)
+            self.jacobian = nn.Conv2d(
+                self.predictor.out_filters, 4 * self.num_jacobian_maps, kernel_size=7, padding=params.pad
+            )
             # Start from identity Jacobians: zero weights, bias [1, 0, 0, 1] per map.
             nn.init.zeros_(self.jacobian.weight)
             with torch.no_grad():
+                assert self.jacobian.bias is not None  # Conv2d built with bias=True
                 self.jacobian.bias.copy_(torch.tensor([1.0, 0.0, 0.0, 1.0]).repeat(self.num_jacobian_maps))
         if self.scale_factor != 1:
             self.down = AntiAliasInterpolation2d(common.num_channels, self.scale_factor)

@@ -33,20 +33,28 @@ class FommModels:
         return self
 
 
-def build_models(config: FommConfig, with_discriminator: bool = False,
-                 device: str | torch.device = "cpu") -> FommModels:
+def build_models(
+    config: FommConfig, with_discriminator: bool = False, device: str | torch.device = "cpu"
+) -> FommModels:
     """Fresh, randomly initialised networks with the state-dict layout of the original code."""
     mp = config.model_params
     device = resolve_device(device)
     kp_detector = KPDetector(mp.common_params, mp.kp_detector_params).to(device)
     generator = OcclusionAwareGenerator(mp.common_params, mp.generator_params).to(device)
-    discriminator = (MultiScaleDiscriminator(mp.common_params, mp.discriminator_params).to(device)
-                     if with_discriminator else None)
+    discriminator = (
+        MultiScaleDiscriminator(mp.common_params, mp.discriminator_params).to(device)
+        if with_discriminator
+        else None
+    )
     return FommModels(config, kp_detector, generator, discriminator, device)
 
 
-def load_models(config_path: str | Path, checkpoint_path: str | Path | None = None,
-                device: str | torch.device = "cpu", with_discriminator: bool = False) -> FommModels:
+def load_models(
+    config_path: str | Path,
+    checkpoint_path: str | Path | None = None,
+    device: str | torch.device = "cpu",
+    with_discriminator: bool = False,
+) -> FommModels:
     """Config + original-format checkpoint -> models in eval mode on `device`.
 
     Every tensor must fit (strict); a mismatch raises `CheckpointMismatchError` listing the keys.
@@ -70,7 +78,9 @@ def load_weights(models: FommModels, checkpoint_path: str | Path) -> None:
     load_state_dict_strict(models.kp_detector, entries["kp_detector"], "kp_detector", checkpoint_path)
     load_state_dict_strict(models.generator, entries["generator"], "generator", checkpoint_path)
     if models.discriminator is not None and "discriminator" in entries:
-        load_state_dict_strict(models.discriminator, entries["discriminator"], "discriminator", checkpoint_path)
+        load_state_dict_strict(
+            models.discriminator, entries["discriminator"], "discriminator", checkpoint_path
+        )
     epoch = checkpoint.get("epoch")
     models.epoch = int(epoch) if isinstance(epoch, (int, float)) else None
 

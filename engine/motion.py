@@ -11,7 +11,9 @@ from engine.geometry import make_coordinate_grid
 KeypointDict = dict[str, torch.Tensor]
 
 
-def sparse_motions(height: int, width: int, kp_source: KeypointDict, kp_driving: KeypointDict) -> torch.Tensor:
+def sparse_motions(
+    height: int, width: int, kp_source: KeypointDict, kp_driving: KeypointDict
+) -> torch.Tensor:
     """Backward flows D->S near each keypoint plus an identity flow for the background (Eq. 4).
 
     T_k(z) = p_k^S + J_k (z - p_k^D) with J_k = J_S,k J_D,k^-1 when Jacobians are present.
@@ -70,9 +72,14 @@ def movement_scale(kp_source: KeypointDict, kp_driving_initial: KeypointDict) ->
     return torch.tensor(scales, dtype=value.dtype, device=value.device).view(-1, 1, 1)
 
 
-def normalize_kp(kp_source: KeypointDict, kp_driving: KeypointDict, kp_driving_initial: KeypointDict,
-                 adapt_movement_scale: bool = False, use_relative_movement: bool = False,
-                 use_relative_jacobian: bool = False) -> KeypointDict:
+def normalize_kp(
+    kp_source: KeypointDict,
+    kp_driving: KeypointDict,
+    kp_driving_initial: KeypointDict,
+    adapt_movement_scale: bool = False,
+    use_relative_movement: bool = False,
+    use_relative_jacobian: bool = False,
+) -> KeypointDict:
     """Driving keypoints expressed for the source image (Sec. 3.4).
 
     Relative motion (Eq. 10): p_S + s (p_D,t - p_D,1), where s is `movement_scale` when
@@ -85,6 +92,8 @@ def normalize_kp(kp_source: KeypointDict, kp_driving: KeypointDict, kp_driving_i
         scale = movement_scale(kp_source, kp_driving_initial) if adapt_movement_scale else 1.0
         kp_new["value"] = (kp_driving["value"] - kp_driving_initial["value"]) * scale + kp_source["value"]
         if use_relative_jacobian and "jacobian" in kp_driving:
-            jacobian_diff = torch.matmul(kp_driving["jacobian"], torch.inverse(kp_driving_initial["jacobian"]))
+            jacobian_diff = torch.matmul(
+                kp_driving["jacobian"], torch.inverse(kp_driving_initial["jacobian"])
+            )
             kp_new["jacobian"] = torch.matmul(jacobian_diff, kp_source["jacobian"])
     return kp_new

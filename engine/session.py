@@ -40,8 +40,10 @@ class Keypoints:
     @classmethod
     def from_torch(cls, kp: KeypointDict) -> Keypoints:
         jac = kp.get("jacobian")
-        return cls(kp["value"][0].detach().float().cpu().numpy(),
-                   None if jac is None else jac[0].detach().float().cpu().numpy())
+        return cls(
+            kp["value"][0].detach().float().cpu().numpy(),
+            None if jac is None else jac[0].detach().float().cpu().numpy(),
+        )
 
 
 @dataclass
@@ -69,8 +71,14 @@ class AnimationResult:
 class AnimationSession:
     """Animate one source image with driving frames. Not thread-safe: use it from one thread."""
 
-    def __init__(self, models: FommModels, options: MotionOptions | None = None, half: bool = False,
-                 source_fit: FitMode = "pad", driving_fit: FitMode = "crop"):
+    def __init__(
+        self,
+        models: FommModels,
+        options: MotionOptions | None = None,
+        half: bool = False,
+        source_fit: FitMode = "pad",
+        driving_fit: FitMode = "crop",
+    ):
         if half and models.device.type != "cuda":
             raise FommError("half precision is only supported on CUDA devices")
         self.models = models.eval()
@@ -148,28 +156,48 @@ class AnimationSession:
             kp_driving = self.models.kp_detector(driving, return_heatmap=with_extras)
             if self._kp_initial is None:
                 self._kp_initial = {k: v for k, v in kp_driving.items() if k != "heatmap"}
-            kp_norm = normalize_kp(self._kp_source, kp_driving, self._kp_initial,
-                                   adapt_movement_scale=self.options.adapt_movement_scale,
-                                   use_relative_movement=self.options.relative,
-                                   use_relative_jacobian=self.options.relative_jacobian)
+            kp_norm = normalize_kp(
+                self._kp_source,
+                kp_driving,
+                self._kp_initial,
+                adapt_movement_scale=self.options.adapt_movement_scale,
+                use_relative_movement=self.options.relative,
+                use_relative_jacobian=self.options.relative_jacobian,
+            )
             kp_norm.pop("heatmap", None)
             self._sync()
             timings["keypoints"] = (time.perf_counter() - start) * 1000.0
             gen_start = time.perf_counter()
-            out = self.models.generator(self._source, kp_source=self._kp_source, kp_driving=kp_norm,
-                                        source_features=self._source_features)
+            out = self.models.generator(
+                self._source,
+                kp_source=self._kp_source,
+                kp_driving=kp_norm,
+                source_features=self._source_features,
+            )
             self._sync()
             timings["generator"] = (time.perf_counter() - gen_start) * 1000.0
         return self._result(driving, out, kp_driving, kp_norm, timings, with_extras)
 
-    def _result(self, driving: torch.Tensor, out: dict[str, torch.Tensor], kp_driving: KeypointDict,
-                kp_norm: KeypointDict, timings: dict[str, float], with_extras: bool) -> AnimationResult:
+    def _result(
+        self,
+        driving: torch.Tensor,
+        out: dict[str, torch.Tensor],
+        kp_driving: KeypointDict,
+        kp_norm: KeypointDict,
+        timings: dict[str, float],
+        with_extras: bool,
+    ) -> AnimationResult:
         assert self._kp_source is not None  # set_source ran (checked by the caller)
-        result = AnimationResult(image=tensor_to_image(out["prediction"]), driving=tensor_to_image(driving),
-                                 kp_source=Keypoints.from_torch(self._kp_source),
-                                 kp_driving=Keypoints.from_torch(kp_driving),
-                                 kp_norm=Keypoints.from_torch(kp_norm), timings=timings)
+        result = AnimationResult(
+            image=tensor_to_image(out["prediction"]),
+            driving=tensor_to_image(driving),
+            kp_source=Keypoints.from_torch(self._kp_source),
+            kp_driving=Keypoints.from_torch(kp_driving),
+            kp_norm=Keypoints.from_torch(kp_norm),
+            timings=timings,
+        )
         if with_extras:
+
             def numpy(t: torch.Tensor) -> np.ndarray:
                 return t[0].detach().float().cpu().numpy()
 

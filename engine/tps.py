@@ -24,15 +24,24 @@ class TPSTransform:
     control_params: torch.Tensor
 
     @classmethod
-    def random(cls, batch_size: int, sigma_affine: float, sigma_tps: float, points_tps: int,
-               generator: torch.Generator | None = None, device: torch.device | str | None = None,
-               dtype: torch.dtype = torch.float32) -> TPSTransform:
+    def random(
+        cls,
+        batch_size: int,
+        sigma_affine: float,
+        sigma_tps: float,
+        points_tps: int,
+        generator: torch.Generator | None = None,
+        device: torch.device | str | None = None,
+        dtype: torch.dtype = torch.float32,
+    ) -> TPSTransform:
         """Identity plus Gaussian noise: sigma_affine on theta, sigma_tps on the spline weights."""
         noise = torch.randn(batch_size, 2, 3, generator=generator) * sigma_affine
         theta = noise + torch.eye(2, 3).view(1, 2, 3)
         control_points = make_coordinate_grid(points_tps, points_tps).view(1, -1, 2)
         control_params = torch.randn(batch_size, 1, points_tps**2, generator=generator) * sigma_tps
-        return cls(theta.to(device, dtype), control_points.to(device, dtype), control_params.to(device, dtype))
+        return cls(
+            theta.to(device, dtype), control_points.to(device, dtype), control_params.to(device, dtype)
+        )
 
     @property
     def batch_size(self) -> int:
@@ -45,7 +54,7 @@ class TPSTransform:
         transformed = transformed.squeeze(-1)  # (B, N, 2)
         control_points = self.control_points.to(coordinates.dtype)
         control_params = self.control_params.to(coordinates.dtype)
-        distances = (coordinates.view(coordinates.shape[0], -1, 1, 2) - control_points.view(1, 1, -1, 2))
+        distances = coordinates.view(coordinates.shape[0], -1, 1, 2) - control_points.view(1, 1, -1, 2)
         distances = distances.abs().sum(-1)  # (B|1, N, P)
         radial = distances**2 * torch.log(distances + 1e-6) * control_params  # (B, N, P)
         return transformed + radial.sum(dim=2).view(self.batch_size, coordinates.shape[1], 1)

@@ -38,7 +38,7 @@ def tiny_config_path() -> Path:
 
 
 @pytest.fixture()
-def tiny_models():  # noqa: ANN201 - engine type imported lazily to keep collection light
+def tiny_models():
     from engine import build_models, load_config
 
     torch.manual_seed(0)
@@ -46,11 +46,17 @@ def tiny_models():  # noqa: ANN201 - engine type imported lazily to keep collect
 
 
 @pytest.fixture()
-def tiny_checkpoint(tmp_path: Path, tiny_models) -> Path:  # noqa: ANN001
+def tiny_checkpoint(tmp_path: Path, tiny_models) -> Path:
     """A checkpoint in the original layout for the tiny config, with random weights."""
     from engine import save_checkpoint
 
     path = tmp_path / "tiny.pth.tar"
-    save_checkpoint(path, {"generator": tiny_models.generator.state_dict(),
-                           "kp_detector": tiny_models.kp_detector.state_dict(), "epoch": 0})
+    save_checkpoint(
+        path,
+        {
+            "generator": tiny_models.generator.state_dict(),
+            "kp_detector": tiny_models.kp_detector.state_dict(),
+            "epoch": 0,
+        },
+    )
     return path
