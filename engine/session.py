@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -36,6 +36,15 @@ class Keypoints:
 
     value: np.ndarray
     jacobian: np.ndarray | None
+
+    def to_torch(self, like: torch.Tensor) -> KeypointDict:
+        """Back to a batch-of-one keypoint dict on `like`'s device and dtype."""
+        out = {"value": torch.as_tensor(self.value, dtype=like.dtype, device=like.device).unsqueeze(0)}
+        if self.jacobian is not None:
+            out["jacobian"] = torch.as_tensor(self.jacobian, dtype=like.dtype, device=like.device).unsqueeze(
+                0
+            )
+        return out
 
     @classmethod
     def from_torch(cls, kp: KeypointDict) -> Keypoints:
@@ -68,8 +77,15 @@ class AnimationResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+KeypointFilter = Callable[[Keypoints], Keypoints]
+
+
 class AnimationSession:
-    """Animate one source image with driving frames. Not thread-safe: use it from one thread."""
+    """Animate one source image with driving frames. Not thread-safe: use it from one thread.
+
+    `keypoint_filter` (e.g. a One-Euro temporal filter) is applied to each frame's driving keypoints
+    before motion transfer, so live jitter can be smoothed without touching the models.
+    """
 
     def __init__(
         self,
@@ -91,6 +107,7 @@ class AnimationSession:
         self._source_features: torch.Tensor | None = None
         self._kp_source: KeypointDict | None = None
         self._kp_initial: KeypointDict | None = None
+        self.keypoint_filter: KeypointFilter | None = None
 
     @property
     def frame_size(self) -> int:
@@ -154,6 +171,9 @@ class AnimationSession:
         driving = image_to_tensor(frame, self.frame_size, self.driving_fit, self.device, name="driving frame")
         with self._inference():
             kp_driving = self.models.kp_detector(driving, return_heatmap=with_extras)
+            if self.keypoint_filter is not None:
+                filtered = self.keypoint_filter(Keypoints.from_torch(kp_driving))
+                kp_driving.update(filtered.to_torch(kp_driving["value"]))
             if self._kp_initial is None:
                 self._kp_initial = {k: v for k, v in kp_driving.items() if k != "heatmap"}
             kp_norm = normalize_kp(

@@ -128,3 +128,14 @@ def test_cuda_half_session_matches_fp32(tiny_config_path, tiny_checkpoint) -> No
         session.set_source(frame(64, 64, 1))
     a, b = cpu.animate(frame(64, 64, 2)).image, gpu.animate(frame(64, 64, 2)).image
     assert np.abs(a.astype(int) - b.astype(int)).mean() < 3
+
+
+def test_keypoint_filter_is_applied_to_driving_keypoints(tiny_models) -> None:
+    from engine.session import Keypoints
+
+    session = AnimationSession(tiny_models, MotionOptions(relative=False, adapt_movement_scale=False))
+    session.set_source(frame(64, 64, 1))
+    session.keypoint_filter = lambda kp: Keypoints(kp.value * 0 + 0.25, kp.jacobian)
+    result = session.animate(frame(64, 64, 2))
+    np.testing.assert_allclose(result.kp_driving.value, 0.25)
+    np.testing.assert_allclose(result.kp_norm.value, 0.25)
