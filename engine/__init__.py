@@ -16,7 +16,7 @@ from engine.errors import (
 )
 from engine.models import FommModels, build_models, load_models, load_weights, resolve_device
 from engine.motion import normalize_kp
-from engine.session import AnimationResult, AnimationSession, MotionOptions
+from engine.session import AnimationResult, AnimationSession, KeypointFilter, Keypoints, MotionOptions
 
 __all__ = [
     "AnimationResult",
@@ -28,6 +28,8 @@ __all__ = [
     "FommError",
     "FommModels",
     "ImageInputError",
+    "KeypointFilter",
+    "Keypoints",
     "MissingWeightsError",
     "MotionOptions",
     "build_models",
