@@ -1,0 +1,78 @@
+"""The run folder a training process writes (rank 0 only) and a GUI reads.
+
+R/config.yaml                       config as used (overrides applied, backend recorded)
+R/events.jsonl                      one JSON object per line: start, dataset, step, checkpoint, sample,
+                                    error, stopped, end
+R/samples/step-XXXXXXXX.png         source | driving | driving + keypoints | prediction | occlusion
+R/checkpoints/step-XXXXXXXX.pth.tar original layout + 'studio' metadata; last 3 kept
+R/checkpoints/best.pth.tar          lowest mean reconstruction loss over recent steps
+R/STOP                              written by the user/GUI: save a checkpoint and exit
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+CONFIG_NAME = "config.yaml"
+EVENTS_NAME = "events.jsonl"
+STOP_NAME = "STOP"
+CHECKPOINT_DIR = "checkpoints"
+SAMPLE_DIR = "samples"
+BEST_NAME = "best.pth.tar"
+KEEP_LAST = 3
+
+
+def checkpoint_name(step: int) -> str:
+    return f"step-{step:08d}.pth.tar"
+
+
+def step_checkpoints(run_dir: Path) -> list[Path]:
+    """Step checkpoints, oldest first (zero-padded names sort by step)."""
+    folder = run_dir / CHECKPOINT_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("step-*.pth.tar") if p.is_file())
+
+
+def has_step_events(run_dir: Path) -> bool:
+    """Whether a run already trained in this folder (events.jsonl holds a step event)."""
+    path = run_dir / EVENTS_NAME
+    if not path.is_file():
+        return False
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        return any('"type": "step"' in line for line in handle)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no NaN/inf; keep it visible as text
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+class EventLog:
+    """Appends one JSON object per line to events.jsonl.
+
+    A log grows line by line, so it is appended (one `write` per line, flushed) rather than rewritten
+    atomically; readers must tolerate a partial last line.
+    """
+
+    def __init__(self, path: Path, enabled: bool = True):
+        self.path = path
+        self.enabled = enabled
+        if enabled:
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(self, event_type: str, **fields: Any) -> None:
+        if not self.enabled:
+            return
+        record = {"type": event_type, "time": round(time.time(), 3), **_json_safe(fields)}
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
