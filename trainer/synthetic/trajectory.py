@@ -1,0 +1,89 @@
+"""Smooth random motion curves: sums of sinusoids for head pose, events for blinks and speech."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def smooth_signal(
+    rng: np.random.Generator, frames: int, slow: float = 0.008, fast: float = 0.06, components: int = 3
+) -> np.ndarray:
+    """A zero-mean curve in [-1, 1] made of `components` sinusoids with frequencies in cycles/frame.
+
+    Shapes: -> (frames,) float32. Amplitudes fall with frequency so motion looks like a head, not a
+    vibration.
+    """
+    t = np.arange(frames, dtype=np.float64)
+    freqs = rng.uniform(slow, fast, components)
+    amps = rng.uniform(0.3, 1.0, components) / np.sqrt(freqs / slow)
+    phases = rng.uniform(0.0, 2.0 * np.pi, components)
+    curve = (amps[:, None] * np.sin(2.0 * np.pi * freqs[:, None] * t[None, :] + phases[:, None])).sum(0)
+    return (curve / amps.sum()).astype(np.float32)
+
+
+def blink_signal(
+    rng: np.random.Generator, frames: int, min_gap: int = 12, max_gap: int = 45, duration: int = 7
+) -> np.ndarray:
+    """Eyelid closure in [0, 1] with a blink every `min_gap`..`max_gap` frames. Shapes: -> (frames,)."""
+    closure = np.zeros(frames, dtype=np.float32)
+    profile = np.sin(np.linspace(0.0, np.pi, duration)).astype(np.float32) ** 0.7
+    start = int(rng.integers(0, max_gap // 2 + 1))
+    while start < frames:
+        end = min(frames, start + duration)
+        closure[start:end] = np.maximum(closure[start:end], profile[: end - start])
+        start += int(rng.integers(min_gap, max_gap + 1))
+    return closure
+
+
+def speech_signal(rng: np.random.Generator, frames: int) -> np.ndarray:
+    """Mouth opening in [0, 1]: syllable-rate oscillation gated by slow talk/pause phrases."""
+    syllables = 0.5 + 0.5 * smooth_signal(rng, frames, slow=0.08, fast=0.2, components=3)
+    phrases = np.clip(0.6 + 1.5 * smooth_signal(rng, frames, slow=0.01, fast=0.04, components=2), 0.0, 1.0)
+    return np.clip(syllables * phrases * rng.uniform(0.8, 1.3), 0.0, 1.0).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class HeadMotion:
+    """Per-frame pose and expression of one subject; each array has shape (frames,)."""
+
+    angle: np.ndarray  # degrees, counter-clockwise
+    scale: np.ndarray  # relative, about 1
+    shift_x: np.ndarray  # fraction of the frame side
+    shift_y: np.ndarray
+    turn: np.ndarray  # -1 (left) .. 1 (right): yaw faked by squash and feature parallax
+    nod: np.ndarray  # -1 .. 1: pitch faked by moving features up/down
+    blink: np.ndarray  # 0 open .. 1 closed
+    mouth: np.ndarray  # 0 closed .. 1 open
+    jaw: np.ndarray  # 0 .. 1 jaw drop
+    brows: np.ndarray  # -1 .. 1 eyebrow raise
+    background_x: np.ndarray  # pixels, the camera's small drift
+    background_y: np.ndarray
+
+
+def random_head_motion(
+    rng: np.random.Generator,
+    frames: int,
+    max_angle: float = 20.0,
+    max_scale: float = 0.15,
+    max_shift: float = 0.08,
+) -> HeadMotion:
+    """Draw a reproducible motion: rotation within +-`max_angle` degrees, scale within 1 +- `max_scale`."""
+    energy = rng.uniform(0.5, 1.0)  # some subjects move more than others
+    mouth = speech_signal(rng, frames)
+    jaw = np.clip(mouth * rng.uniform(0.4, 1.0) + 0.15 * smooth_signal(rng, frames, 0.02, 0.06), 0.0, 1.0)
+    return HeadMotion(
+        angle=max_angle * energy * smooth_signal(rng, frames),
+        scale=1.0 + max_scale * energy * smooth_signal(rng, frames, 0.005, 0.04),
+        shift_x=max_shift * energy * smooth_signal(rng, frames),
+        shift_y=0.6 * max_shift * energy * smooth_signal(rng, frames),
+        turn=np.clip(1.2 * energy * smooth_signal(rng, frames, 0.01, 0.05), -1.0, 1.0),
+        nod=np.clip(1.2 * energy * smooth_signal(rng, frames, 0.01, 0.06), -1.0, 1.0),
+        blink=blink_signal(rng, frames),
+        mouth=mouth,
+        jaw=jaw.astype(np.float32),
+        brows=smooth_signal(rng, frames, 0.01, 0.08),
+        background_x=2.0 * smooth_signal(rng, frames, 0.003, 0.02),
+        background_y=1.5 * smooth_signal(rng, frames, 0.003, 0.02),
+    )
