@@ -1,0 +1,193 @@
+"""Following the face in camera frames so the model always sees a head-sized square crop.
+
+FOMM was trained on face-centred crops (VoxCeleb); a webcam frame is wider and the head moves. The
+tracker finds the face with OpenCV's Haar frontal-face cascade, enlarges the face box so the whole
+head fits, smooths the box over time so the crop does not jitter, and keeps the last box through a
+few frames without a detection. Manual zoom and offset apply on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from engine.errors import MissingWeightsError
+
+CASCADE_NAME = "haarcascade_frontalface_default.xml"
+FaceRect = tuple[int, int, int, int]  # (x, y, width, height) in frame pixels
+Detector = Callable[[np.ndarray], "FaceRect | None"]
+
+
+@dataclass(frozen=True)
+class CropBox:
+    """A square in frame pixels: centre (cx, cy) and side length; may reach past the borders."""
+
+    cx: float
+    cy: float
+    size: float
+
+    def adjusted(self, zoom: float = 1.0, offset: tuple[float, float] = (0.0, 0.0)) -> CropBox:
+        """Zoom > 1 shows less (tighter crop); offset moves the centre by fractions of the box."""
+        zoom = min(max(zoom, 0.25), 8.0)
+        return CropBox(self.cx + offset[0] * self.size, self.cy + offset[1] * self.size, self.size / zoom)
+
+    def pixels(self) -> tuple[int, int, int]:
+        """(left, top, side) rounded to whole pixels."""
+        side = max(2, round(self.size))
+        return round(self.cx - side / 2), round(self.cy - side / 2), side
+
+
+def centre_box(frame_shape: tuple[int, ...]) -> CropBox:
+    """The largest centred square of a frame: the box used while no face is known."""
+    h, w = frame_shape[:2]
+    return CropBox(w / 2, h / 2, float(min(h, w)))
+
+
+def crop(frame: np.ndarray, box: CropBox, out_size: int | None = None) -> np.ndarray:
+    """Square crop of `frame` (H, W, C) at `box`; outside the frame it repeats the edge pixels."""
+    h, w = frame.shape[:2]
+    left, top, side = box.pixels()
+    inside = frame[max(top, 0) : min(top + side, h), max(left, 0) : min(left + side, w)]
+    if inside.size == 0:  # box entirely outside: repeat the nearest edge pixel
+        y, x = min(max(top, 0), h - 1), min(max(left, 0), w - 1)
+        inside = frame[y : y + 1, x : x + 1]
+    ih, iw = inside.shape[:2]
+    pad_top, pad_left = min(max(-top, 0), side - ih), min(max(-left, 0), side - iw)
+    pads = [(pad_top, side - ih - pad_top), (pad_left, side - iw - pad_left)] + [(0, 0)] * (frame.ndim - 2)
+    square = np.pad(inside, pads, mode="edge") if (ih, iw) != (side, side) else inside
+    if out_size is not None and out_size != side:
+        interpolation = cv2.INTER_AREA if out_size < side else cv2.INTER_LINEAR
+        square = cv2.resize(square, (out_size, out_size), interpolation=interpolation)
+    return np.ascontiguousarray(square)
+
+
+def cascade_path() -> Path:
+    """Where opencv-python keeps its Haar cascade for frontal faces."""
+    return Path(cv2.data.haarcascades) / CASCADE_NAME  # type: ignore[attr-defined]
+
+
+class HaarFaceDetector:
+    """The largest frontal face in a frame, found on a copy downscaled to `detect_size` pixels."""
+
+    def __init__(self, path: str | Path | None = None, detect_size: int = 320, min_face: float = 0.08):
+        self.path = Path(path) if path is not None else cascade_path()
+        if not self.path.is_file():
+            raise MissingWeightsError(
+                f"{self.path}: face detector file {self.path.name} not found; "
+                f"reinstall opencv-python 4.x (it ships the Haar cascades)"
+            )
+        self._cascade = cv2.CascadeClassifier(str(self.path))
+        if self._cascade.empty():
+            raise MissingWeightsError(f"{self.path}: not a valid OpenCV cascade file")
+        self.detect_size = detect_size
+        self.min_face = min_face
+
+    def __call__(self, frame: np.ndarray) -> FaceRect | None:
+        h, w = frame.shape[:2]
+        scale = min(1.0, self.detect_size / max(h, w))
+        gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if frame.ndim == 3 else frame
+        if scale < 1.0:
+            gray = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        smallest = max(12, round(self.min_face * min(gray.shape[:2])))
+        faces = self._cascade.detectMultiScale(
+            gray, scaleFactor=1.1, minNeighbors=5, minSize=(smallest, smallest)
+        )
+        if len(faces) == 0:
+            return None
+        x, y, fw, fh = max(faces, key=lambda f: int(f[2]) * int(f[3]))
+        return round(x / scale), round(y / scale), round(fw / scale), round(fh / scale)
+
+
+class FaceTracker:
+    """Smoothed head crop box over a stream of frames (one `update` per frame, from one thread).
+
+    `smoothing` in [0, 1) is the weight of the previous box in the exponential moving average of
+    centre and size (0 = follow every detection). Detection runs every `detect_every` frames; after
+    `keep_frames` frames without a face the tracker gives up and falls back to the centre square.
+    """
+
+    def __init__(
+        self,
+        detector: Detector | None = None,
+        enlarge: float = 1.8,
+        smoothing: float = 0.7,
+        detect_every: int = 1,
+        keep_frames: int = 15,
+        raise_head: float = 0.15,
+    ):
+        self.detector: Detector = detector if detector is not None else HaarFaceDetector()
+        self.enlarge, self.raise_head = enlarge, raise_head
+        self.smoothing = min(max(smoothing, 0.0), 0.99)
+        self.detect_every, self.keep_frames = max(1, detect_every), keep_frames
+        self.reset()
+
+    def reset(self) -> None:
+        self._box: CropBox | None = None
+        self._frame_index = 0
+        self._misses = 0
+
+    @property
+    def face_found(self) -> bool:
+        return self._box is not None
+
+    def head_box(self, face: FaceRect) -> CropBox:
+        """The square around the whole head for a detected face rectangle."""
+        x, y, w, h = face
+        side = self.enlarge * max(w, h)
+        return CropBox(x + w / 2, y + h / 2 - self.raise_head * h, side)
+
+    def update(self, frame: np.ndarray) -> CropBox | None:
+        """Track one frame; the smoothed head box, or None when no face is known."""
+        due = self._frame_index % self.detect_every == 0
+        self._frame_index += 1
+        if not due and self._box is not None:
+            return self._box
+        face = self.detector(frame)
+        if face is None:
+            self._misses += 1
+            if self._misses > self.keep_frames:
+                self._box = None
+            return self._box
+        self._misses = 0
+        self._box = self._smoothed(self.head_box(face))
+        return self._box
+
+    def _smoothed(self, target: CropBox) -> CropBox:
+        if self._box is None:
+            return target
+        a = self.smoothing
+        old = self._box
+        return CropBox(
+            a * old.cx + (1 - a) * target.cx,
+            a * old.cy + (1 - a) * target.cy,
+            a * old.size + (1 - a) * target.size,
+        )
+
+    def box(
+        self, frame: np.ndarray, zoom: float = 1.0, offset: tuple[float, float] = (0.0, 0.0)
+    ) -> tuple[CropBox, bool]:
+        """Tracked box (or the centre square) with manual zoom/offset; and whether a face is known."""
+        tracked = self.update(frame)
+        base = tracked if tracked is not None else centre_box(frame.shape)
+        return base.adjusted(zoom, offset), tracked is not None
+
+
+class FaceCropper:
+    """The live loop's cropper: `(frame, face_crop, zoom, offset) -> (square crop, face found)`."""
+
+    def __init__(self, tracker: FaceTracker | None = None, out_size: int | None = None):
+        self.tracker = tracker if tracker is not None else FaceTracker()
+        self.out_size = out_size
+
+    def __call__(
+        self, frame: np.ndarray, face_crop: bool, zoom: float, offset: tuple[float, float]
+    ) -> tuple[np.ndarray, bool]:
+        if face_crop:
+            box, found = self.tracker.box(frame, zoom, offset)
+        else:
+            box, found = centre_box(frame.shape).adjusted(zoom, offset), False
+        return crop(frame, box, self.out_size), found
