@@ -149,9 +149,9 @@ def _ax(a: float, b: float) -> tuple[int, int]:
 class _Canvas:
     """Colour and coverage drawn together; coverage only for outline shapes (hair, head, ears)."""
 
-    def __init__(self, size: int) -> None:
-        self.rgb = np.zeros((size, size, 3), np.uint8)
-        self.alpha = np.zeros((size, size), np.uint8)
+    def __init__(self, width: int, height: int) -> None:
+        self.rgb = np.zeros((height, width, 3), np.uint8)
+        self.alpha = np.zeros((height, width), np.uint8)
 
     def ellipse(
         self,
@@ -324,7 +324,7 @@ def _draw_hair_front(canvas: _Canvas, face: CartoonFace, state: FaceState) -> No
 
 def draw_head(face: CartoonFace, state: FaceState) -> tuple[np.ndarray, np.ndarray]:
     """The head for one frame. Shapes: -> premultiplied rgb (S, S, 3) float32, alpha (S, S) float32 in [0, 1]."""
-    canvas = _Canvas(face.size)
+    canvas = _Canvas(face.size, face.size)
     for step in (
         _draw_hair_back,
         _draw_head_shape,
@@ -341,9 +341,14 @@ def draw_head(face: CartoonFace, state: FaceState) -> tuple[np.ndarray, np.ndarr
     return rgb, canvas.alpha.astype(np.float32) / 255.0
 
 
+def body_height(size: int) -> int:
+    """Body and photo layers reach half a frame below the frame, so tilting never shows their edge."""
+    return size + size // 2
+
+
 def draw_body(face: CartoonFace) -> tuple[np.ndarray, np.ndarray]:
-    """Neck and shoulders (static within a video). Shapes as `draw_head`."""
-    canvas = _Canvas(face.size)
+    """Neck and shoulders (static within a video). Shapes: -> (1.5 S, S, 3) and (1.5 S, S), as `draw_head`."""
+    canvas = _Canvas(face.size, body_height(face.size))
     (cx, cy), (rx, ry), s = face.center, face.radii, face.size
     neck = np.array(
         [

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from trainer.synthetic.cartoon import FaceState
+from trainer.synthetic.cartoon import FaceState, body_height
 from trainer.synthetic.sources import PHOTO_FACES, PhotoFace, load_image
 
 
 @dataclass(frozen=True)
 class PhotoSubject:
-    """A photo placed on a frame-sized canvas. `rgba` is premultiplied float32 (S, S, 4)."""
+    """A photo placed on a canvas as wide as the frame and 1.5 times as tall: premultiplied float32 (1.5 S, S, 4)."""
 
     rgba: np.ndarray
     eyes: tuple[tuple[float, float], tuple[float, float]]
@@ -29,6 +29,10 @@ class PhotoSubject:
 
     @property
     def size(self) -> int:
+        return int(self.rgba.shape[1])
+
+    @property
+    def height(self) -> int:
         return int(self.rgba.shape[0])
 
     @property
@@ -57,8 +61,8 @@ def _apply(matrix: np.ndarray, point: tuple[float, float]) -> tuple[float, float
 def _subject_mask(
     size: int, center: tuple[float, float], radii: tuple[float, float], body: bool
 ) -> np.ndarray:
-    """Soft coverage of head (and shoulders). Shapes: -> (S, S) float32 in [0, 1]."""
-    mask = np.zeros((size, size), np.uint8)
+    """Soft coverage of head (and shoulders). Shapes: -> (1.5 S, S) float32 in [0, 1]."""
+    mask = np.zeros((body_height(size), size), np.uint8)
     c = (round(center[0] * 16), round(center[1] * 16))
     cv2.ellipse(mask, c, (round(radii[0] * 16), round(radii[1] * 16)), 0, 0, 360, 255, -1, cv2.LINE_AA, 4)
     if body:
@@ -66,7 +70,7 @@ def _subject_mask(
         cv2.ellipse(
             mask,
             shoulders,
-            (round(radii[0] * 2.1 * 16), round(radii[1] * 1.4 * 16)),
+            (round(radii[0] * 1.7 * 16), round(radii[1] * 1.4 * 16)),
             0,
             0,
             360,
@@ -85,7 +89,11 @@ def random_photo_subject(rng: np.random.Generator, size: int) -> PhotoSubject:
     flip = bool(rng.random() < 0.5)
     matrix = _placement(face, size, rng, flip)
     image = cv2.warpAffine(
-        load_image(face.image), matrix, (size, size), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT
+        load_image(face.image),
+        matrix,
+        (size, body_height(size)),
+        flags=cv2.INTER_AREA,
+        borderMode=cv2.BORDER_REFLECT,
     ).astype(np.float32)
     image *= rng.uniform(0.8, 1.15, 3).astype(np.float32)[None, None]
     scale = float(np.hypot(matrix[0, 0], matrix[0, 1]))
@@ -111,33 +119,27 @@ def _gauss(coords: np.ndarray, center: float, sigma: float) -> np.ndarray:
 def displacement(subject: PhotoSubject, state: FaceState) -> tuple[np.ndarray, np.ndarray]:
     """Backward displacement (where each output pixel samples from, minus itself) for one expression.
 
-    Shapes: -> dx, dy each (S, S) float32. Every term is an outer product of 1-D profiles, so a frame
-    costs a few vector operations rather than a per-pixel loop.
+    Shapes: -> dx, dy each (H, S) float32. Every term is an outer product of a row profile and a
+    column profile, so a frame costs a few vector operations rather than a per-pixel loop.
     """
-    axis = np.arange(subject.size, dtype=np.float32)
+    ys = np.arange(subject.height, dtype=np.float32)
+    xs = np.arange(subject.size, dtype=np.float32)
     d = subject.eye_distance
-    dx = np.zeros((subject.size, subject.size), np.float32)
+    dx = np.zeros((subject.height, subject.size), np.float32)
     dy = np.zeros_like(dx)
     for ex, ey in subject.eyes:  # lids: sample from above, so skin slides down over the eye
-        dy -= (
-            state.blink
-            * 0.22
-            * d
-            * np.outer(_gauss(axis, ey - 0.05 * d, 0.16 * d), _gauss(axis, ex, 0.22 * d))
-        )
-        dy -= (
-            state.brows * 0.06 * d * np.outer(_gauss(axis, ey - 0.3 * d, 0.15 * d), _gauss(axis, ex, 0.3 * d))
-        )
+        lid = np.outer(_gauss(ys, ey - 0.05 * d, 0.16 * d), _gauss(xs, ex, 0.22 * d))
+        brow = np.outer(_gauss(ys, ey - 0.3 * d, 0.15 * d), _gauss(xs, ex, 0.3 * d))
+        dy -= state.blink * 0.22 * d * lid + state.brows * 0.06 * d * brow
     mx, my = subject.mouth
-    stretch = _gauss(axis, my, 0.22 * d) * (axis - my)  # sampling nearer the mouth line opens it
-    dy -= state.mouth * 0.45 * np.outer(stretch, _gauss(axis, mx, 0.4 * d))
+    stretch = _gauss(ys, my, 0.22 * d) * (ys - my)  # sampling nearer the mouth line opens it
+    dy -= state.mouth * 0.45 * np.outer(stretch, _gauss(xs, mx, 0.4 * d))
     chin_y = subject.chin[1]
-    below = np.clip((axis - my) / max(chin_y - my, 1.0), 0.0, 1.0) * _gauss(
-        np.maximum(axis, chin_y), chin_y, 0.4 * d
-    )
-    dy -= state.jaw * 0.18 * d * np.outer(below, _gauss(axis, mx, 0.6 * d))
+    below = np.clip((ys - my) / max(chin_y - my, 1.0), 0.0, 1.0)
+    below *= _gauss(np.maximum(ys, chin_y), chin_y, 0.4 * d)  # fades out under the chin
+    dy -= state.jaw * 0.18 * d * np.outer(below, _gauss(xs, mx, 0.6 * d))
     cx, cy = subject.center
-    inner = np.outer(_gauss(axis, cy, 0.6 * subject.radii[1]), _gauss(axis, cx, 0.5 * subject.radii[0]))
+    inner = np.outer(_gauss(ys, cy, 0.6 * subject.radii[1]), _gauss(xs, cx, 0.5 * subject.radii[0]))
     dx -= state.turn * 0.15 * subject.radii[0] * inner
     dy -= state.nod * 0.08 * subject.radii[1] * inner
     return dx, dy
@@ -150,7 +152,7 @@ def _darken_mouth(rgba: np.ndarray, subject: PhotoSubject, state: FaceState) -> 
     half_w, half_h = 0.38 * d, 0.16 * d * openness + 1e-3
     mx, my = subject.mouth[0], subject.mouth[1] + 0.05 * d * state.jaw
     x0, x1 = max(0, int(mx - half_w) - 1), min(subject.size, int(mx + half_w) + 2)
-    y0, y1 = max(0, int(my - half_h) - 1), min(subject.size, int(my + half_h) + 2)
+    y0, y1 = max(0, int(my - half_h) - 1), min(subject.height, int(my + half_h) + 2)
     if x1 <= x0 or y1 <= y0:
         return
     ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
@@ -164,9 +166,8 @@ def _darken_mouth(rgba: np.ndarray, subject: PhotoSubject, state: FaceState) -> 
 def draw_photo(subject: PhotoSubject, state: FaceState) -> np.ndarray:
     """The photo bent to `state`. Shapes: -> premultiplied rgba (S, S, 4) float32."""
     dx, dy = displacement(subject, state)
-    axis = np.arange(subject.size, dtype=np.float32)
-    map_x = axis[None, :] + dx
-    map_y = axis[:, None] + dy
+    map_x = np.arange(subject.size, dtype=np.float32)[None, :] + dx
+    map_y = np.arange(subject.height, dtype=np.float32)[:, None] + dy
     warped = cv2.remap(
         subject.rgba,
         map_x,
