@@ -1,0 +1,152 @@
+"""Everything the Qt GUI (`ui/`) uses from the lower layers, in one import.
+
+`ui` may import only `fomm_studio`; this facade keeps that boundary explicit and small.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
+from engine.errors import FommError, MissingWeightsError
+from fomm_studio.inspection import FrameInspector
+from fomm_studio.live_pipeline import (
+    STAGES,
+    Calibrate,
+    ChangeSource,
+    Command,
+    LiveFrame,
+    LiveOptions,
+    LivePipeline,
+    ModelCache,
+    Notice,
+    SetAvatar,
+    SetOptions,
+    SetVirtualCamera,
+    Snapshot,
+    StartRecording,
+    StopRecording,
+    center_crop,
+    inference_context,
+    make_source,
+    pipeline_factory,
+    plain_cropper,
+)
+from fomm_studio.media import MediaError, VideoReader, read_image, save_png
+from fomm_studio.model_registry import (
+    ASSETS_DIR,
+    DEFAULT_MODEL_ID,
+    ModelEntry,
+    ModelNotFoundError,
+    ModelRegistry,
+)
+from fomm_studio.overlays import OverlayOptions, Panes, compose_panes, palette
+from fomm_studio.settings import Settings, load_settings, save_settings, settings_path
+from fomm_studio.sources import (
+    CameraLostError,
+    FlakySource,
+    FrameSource,
+    SourceError,
+    SyntheticSource,
+    VideoFileSource,
+)
+from fomm_studio.virtual_camera import availability as virtual_camera_availability
+
+AVATARS_DIR = ASSETS_DIR / "avatars"
+SAMPLE_DRIVING = ASSETS_DIR / "sample_driving.mp4"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif")
+
+
+def run_animation_job(
+    config_path: Path,
+    checkpoint_path: Path,
+    source_path: Path,
+    driving_path: Path,
+    output_path: Path,
+    relative: bool,
+    adapt_scale: bool,
+    find_best_frame: bool,
+    device: str,
+    side_by_side: bool,
+    progress: Callable[[int, int], None],
+    cancel: threading.Event,
+) -> Path:
+    """`fomm animate` as a function for the GUI's worker thread: returns the written video's path."""
+    from fomm_studio.animation_job import AnimationJob
+
+    job = AnimationJob(
+        config_path=config_path,
+        checkpoint_path=checkpoint_path,
+        source_path=source_path,
+        driving_path=driving_path,
+        output_path=output_path,
+        relative=relative,
+        adapt_scale=adapt_scale,
+        find_best_frame=find_best_frame,
+        device=device,
+        side_by_side=side_by_side,
+    )
+    return Path(job.run(progress, cancel))
+
+
+__all__ = [
+    "AVATARS_DIR",
+    "DEFAULT_MODEL_ID",
+    "IMAGE_SUFFIXES",
+    "SAMPLE_DRIVING",
+    "STAGES",
+    "VIDEO_SUFFIXES",
+    "AnimationResult",
+    "AnimationSession",
+    "Calibrate",
+    "CameraLostError",
+    "ChangeSource",
+    "Command",
+    "FlakySource",
+    "FommError",
+    "FommModels",
+    "FrameInspector",
+    "FrameSource",
+    "LiveFrame",
+    "LiveOptions",
+    "LivePipeline",
+    "MediaError",
+    "MissingWeightsError",
+    "ModelCache",
+    "ModelEntry",
+    "ModelNotFoundError",
+    "ModelRegistry",
+    "MotionOptions",
+    "Notice",
+    "OverlayOptions",
+    "Panes",
+    "SetAvatar",
+    "SetOptions",
+    "SetVirtualCamera",
+    "Settings",
+    "Snapshot",
+    "SourceError",
+    "StartRecording",
+    "StopRecording",
+    "SyntheticSource",
+    "VideoFileSource",
+    "VideoReader",
+    "center_crop",
+    "compose_panes",
+    "inference_context",
+    "load_models",
+    "load_settings",
+    "make_source",
+    "palette",
+    "pipeline_factory",
+    "plain_cropper",
+    "read_image",
+    "run_animation_job",
+    "save_png",
+    "save_settings",
+    "settings_path",
+    "virtual_camera_availability",
+]

@@ -1,0 +1,142 @@
+"""The models the user can pick: the embedded default, config + checkpoint pairs the user opened,
+and checkpoints of Trainer runs. Each entry knows whether its files are present, so the GUI can say
+"weights missing" instead of failing when the user presses Start."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import engine
+from engine import FommModels, load_models
+from engine.errors import FommError, MissingWeightsError
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ASSETS_DIR = REPO_ROOT / "assets"
+ENGINE_CONFIGS = Path(engine.__file__).resolve().parent / "configs"
+DEFAULT_MODEL_ID = "default-lite-256"
+DEFAULT_CONFIG = ENGINE_CONFIGS / "lite-256.yaml"
+DEFAULT_CHECKPOINT = ASSETS_DIR / "models" / "default-lite-256.pth.tar"
+
+
+class ModelNotFoundError(FommError):
+    """A model id that is not in the registry."""
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One pickable model. `kind` is 'default', 'custom' or 'run'."""
+
+    model_id: str
+    name: str
+    config_path: Path
+    checkpoint_path: Path
+    kind: str = "custom"
+
+    @property
+    def status(self) -> str:
+        """'ready', 'weights missing' or 'config missing' (checked on disk each time)."""
+        if not self.config_path.is_file():
+            return "config missing"
+        if not self.checkpoint_path.is_file():
+            return "weights missing"
+        return "ready"
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == "ready"
+
+    @property
+    def label(self) -> str:
+        status = self.status
+        return self.name if status == "ready" else f"{self.name} ({status})"
+
+    def load(self, device: str = "cpu") -> FommModels:
+        """Build the networks and load the weights; a missing file raises an error naming it."""
+        if not self.config_path.is_file():
+            raise FommError(f"{self.config_path}: model config not found (model '{self.name}')")
+        if not self.checkpoint_path.is_file():
+            raise MissingWeightsError(
+                f"{self.checkpoint_path}: weights of model '{self.name}' are missing; train them with the "
+                f"Trainer or put the checkpoint there, or open another config + checkpoint"
+            )
+        return load_models(self.config_path, self.checkpoint_path, device=device)
+
+
+def custom_model_id(config_path: Path, checkpoint_path: Path) -> str:
+    """A stable id for a config + checkpoint pair, so a remembered choice survives restarts."""
+    key = f"{config_path.resolve()}|{checkpoint_path.resolve()}".encode()
+    return "custom-" + hashlib.sha1(key).hexdigest()[:10]
+
+
+class ModelRegistry:
+    """Ordered collection of `ModelEntry`; the default model is always first."""
+
+    def __init__(self, default_config: Path = DEFAULT_CONFIG, default_checkpoint: Path = DEFAULT_CHECKPOINT):
+        self._entries: dict[str, ModelEntry] = {}
+        default = ModelEntry(
+            DEFAULT_MODEL_ID, "Default lite 256", default_config, default_checkpoint, "default"
+        )
+        self.add(default)
+
+    def add(self, entry: ModelEntry) -> ModelEntry:
+        self._entries[entry.model_id] = entry
+        return entry
+
+    def add_files(
+        self, config_path: str | Path, checkpoint_path: str | Path, name: str | None = None
+    ) -> ModelEntry:
+        """Register a config + checkpoint the user opened (original FOMM layout or ours)."""
+        config, checkpoint = Path(config_path), Path(checkpoint_path)
+        if not config.is_file():
+            raise FommError(f"{config}: config file not found")
+        if not checkpoint.is_file():
+            raise FommError(f"{checkpoint}: checkpoint file not found")
+        label = name or f"{config.stem} + {checkpoint.name}"
+        return self.add(ModelEntry(custom_model_id(config, checkpoint), label, config, checkpoint, "custom"))
+
+    def register_run_checkpoints(self, run_dir: str | Path) -> list[ModelEntry]:
+        """Add every checkpoint of a Trainer run folder (config.yaml + *.pth.tar); returns the new entries.
+
+        Hook for the Trainer: a run folder holds `config.yaml` and checkpoints anywhere below it.
+        """
+        run = Path(run_dir)
+        config = run / "config.yaml"
+        if not config.is_file():
+            raise FommError(f"{run}: not a training run folder (no config.yaml)")
+        added = []
+        for checkpoint in sorted(run.rglob("*.pth.tar")):
+            model_id = "run-" + custom_model_id(config, checkpoint).removeprefix("custom-")
+            name = f"{run.name} / {checkpoint.name}"
+            added.append(self.add(ModelEntry(model_id, name, config, checkpoint, "run")))
+        return added
+
+    def get(self, model_id: str) -> ModelEntry:
+        try:
+            return self._entries[model_id]
+        except KeyError:
+            known = ", ".join(self._entries)
+            raise ModelNotFoundError(f"model '{model_id}' is not known (known: {known})") from None
+
+    def entries(self) -> list[ModelEntry]:
+        return list(self._entries.values())
+
+    def __contains__(self, model_id: object) -> bool:
+        return model_id in self._entries
+
+    def to_settings(self) -> list[dict[str, str]]:
+        """The user-added entries, for the settings file."""
+        return [
+            {"config": str(e.config_path), "checkpoint": str(e.checkpoint_path), "name": e.name}
+            for e in self._entries.values()
+            if e.kind == "custom"
+        ]
+
+    def restore(self, saved: list[dict[str, str]]) -> None:
+        """Re-add remembered custom models; entries whose files vanished are kept and shown as missing."""
+        for item in saved:
+            config, checkpoint = item.get("config"), item.get("checkpoint")
+            if isinstance(config, str) and isinstance(checkpoint, str):
+                c, k = Path(config), Path(checkpoint)
+                self.add(ModelEntry(custom_model_id(c, k), item.get("name") or c.stem, c, k, "custom"))

@@ -1,0 +1,174 @@
+"""Inspection overlays drawn with OpenCV on uint8 RGB images (no Qt, so they are testable alone).
+
+Keypoints come in [-1, 1] (x, y) order; pixel (0, 0) is -1 and pixel (S-1, S-1) is +1. Every
+keypoint has one colour from a fixed palette, the same on the driving, avatar and output panes,
+so the user can see which driving point moves which part of the avatar.
+"""
+
+from __future__ import annotations
+
+import colorsys
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from engine import AnimationResult
+
+# Hand-picked distinct colours (RGB) for the first keypoints; more are spread around the hue circle.
+_BASE_PALETTE: tuple[tuple[int, int, int], ...] = (
+    (230, 25, 75),
+    (60, 180, 75),
+    (255, 225, 25),
+    (0, 130, 200),
+    (245, 130, 48),
+    (145, 30, 180),
+    (70, 240, 240),
+    (240, 50, 230),
+    (210, 245, 60),
+    (250, 190, 212),
+    (0, 128, 128),
+    (220, 190, 255),
+    (170, 110, 40),
+    (255, 250, 200),
+    (128, 0, 0),
+)
+BACKGROUND_COLOR = (40, 40, 40)
+
+
+@dataclass(frozen=True)
+class OverlayOptions:
+    """Which overlays are on. Immutable: the GUI sends a new one to the worker on every toggle."""
+
+    keypoints: bool = False
+    heatmaps: bool = False
+    occlusion: bool = False
+    masks: bool = False
+    deformed: bool = False
+
+    @property
+    def any(self) -> bool:
+        return self.keypoints or self.heatmaps or self.occlusion or self.masks or self.deformed
+
+
+def palette(count: int) -> list[tuple[int, int, int]]:
+    """`count` RGB colours; keypoint k always gets colour k."""
+    colors = list(_BASE_PALETTE[:count])
+    extra = count - len(colors)
+    for i in range(extra):
+        r, g, b = colorsys.hsv_to_rgb((i + 0.5) / extra, 0.8, 1.0)
+        colors.append((int(r * 255), int(g * 255), int(b * 255)))
+    return colors
+
+
+def resize_to(image: np.ndarray, size: int) -> np.ndarray:
+    """Square uint8 image -> (size, size); smooth when enlarging so overlays stay crisp on top."""
+    if image.shape[0] == size and image.shape[1] == size:
+        return image
+    interp = cv2.INTER_CUBIC if size > image.shape[0] else cv2.INTER_AREA
+    return cv2.resize(image, (size, size), interpolation=interp)
+
+
+def kp_to_pixels(value: np.ndarray, size: int) -> np.ndarray:
+    """Keypoints in [-1, 1] -> pixel coordinates of a (size, size) image. Shapes: (K, 2) -> (K, 2)."""
+    return (np.asarray(value, dtype=np.float64) + 1.0) * 0.5 * (size - 1)
+
+
+def draw_keypoints(
+    image: np.ndarray, value: np.ndarray, jacobian: np.ndarray | None = None, axis_length: float = 0.12
+) -> np.ndarray:
+    """Dots for the keypoints and, when given, each Jacobian's two column vectors as axes.
+
+    Shapes: image (S, S, 3) uint8, value (K, 2), jacobian (K, 2, 2). `axis_length` is in [-1, 1] units.
+    """
+    out = np.ascontiguousarray(image.copy())
+    size = out.shape[0]
+    points = kp_to_pixels(value, size)
+    radius = max(2, size // 90)
+    thickness = max(1, size // 200)
+    scale = axis_length * 0.5 * (size - 1)
+    for k, (color, (x, y)) in enumerate(zip(palette(len(points)), points, strict=True)):
+        center = (round(float(x)), round(float(y)))
+        if jacobian is not None:
+            for axis in range(2):
+                dx, dy = jacobian[k][:, axis] * scale
+                tip = (round(float(x + dx)), round(float(y + dy)))
+                cv2.arrowedLine(out, center, tip, color, thickness, cv2.LINE_AA, tipLength=0.25)
+        cv2.circle(out, center, radius + 1, (0, 0, 0), -1, cv2.LINE_AA)
+        cv2.circle(out, center, radius, color, -1, cv2.LINE_AA)
+    return out
+
+
+def _colormap(values: np.ndarray, size: int) -> np.ndarray:
+    """Float map in [0, 1] (h, w) -> RGB colour image (size, size, 3) with the TURBO colormap."""
+    scaled = np.clip(values, 0.0, 1.0)
+    resized = cv2.resize((scaled * 255).astype(np.uint8), (size, size), interpolation=cv2.INTER_LINEAR)
+    return cv2.cvtColor(cv2.applyColorMap(resized, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB)
+
+
+def blend(image: np.ndarray, layer: np.ndarray, alpha: float) -> np.ndarray:
+    return cv2.addWeighted(image, 1.0 - alpha, layer, alpha, 0.0)
+
+
+def blend_heatmaps(image: np.ndarray, heatmaps: np.ndarray, alpha: float = 0.55) -> np.ndarray:
+    """Max over keypoints of their heatmaps, each normalised to its peak, blended as a colormap.
+
+    Shapes: heatmaps (K, h, w).
+    """
+    peaks = heatmaps.reshape(heatmaps.shape[0], -1).max(axis=1).reshape(-1, 1, 1)
+    combined = (heatmaps / np.maximum(peaks, 1e-12)).max(axis=0)
+    return blend(image, _colormap(combined, image.shape[0]), alpha)
+
+
+def blend_occlusion(image: np.ndarray, occlusion_map: np.ndarray, alpha: float = 0.6) -> np.ndarray:
+    """Occlusion map (h, w) in [0, 1] as a colormap: blue = occluded (inpainted), red = visible."""
+    return blend(image, _colormap(occlusion_map, image.shape[0]), alpha)
+
+
+def mask_colors(mask: np.ndarray, size: int) -> np.ndarray:
+    """Part masks (K+1, h, w) -> argmax coloured with the keypoint palette; index 0 (background) grey."""
+    labels = mask.argmax(axis=0).astype(np.uint8)
+    labels = cv2.resize(labels, (size, size), interpolation=cv2.INTER_NEAREST)
+    lut = np.array([BACKGROUND_COLOR, *palette(mask.shape[0] - 1)], dtype=np.uint8)
+    return lut[labels]
+
+
+def blend_masks(image: np.ndarray, mask: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+    return blend(image, mask_colors(mask, image.shape[0]), alpha)
+
+
+@dataclass(frozen=True)
+class Panes:
+    """The three live images, each (size, size, 3) uint8: driving crop, avatar, animated output."""
+
+    driving: np.ndarray
+    avatar: np.ndarray
+    output: np.ndarray
+    avatar_caption: str = "Avatar"
+
+
+def compose_panes(
+    result: AnimationResult, crop: np.ndarray, avatar: np.ndarray, options: OverlayOptions, size: int
+) -> Panes:
+    """Draw the enabled overlays on the three panes.
+
+    Driving pane: heatmaps, driving keypoints. Avatar pane: source keypoints and part masks, or the
+    deformed source with the transported keypoints. Output pane: occlusion map, transported keypoints.
+    """
+    driving = resize_to(crop, size)
+    show_deformed = options.deformed and result.deformed is not None
+    avatar_img = resize_to(result.deformed if show_deformed and result.deformed is not None else avatar, size)
+    output = resize_to(result.image, size)
+    if options.heatmaps and result.heatmaps is not None:
+        driving = blend_heatmaps(driving, result.heatmaps)
+    if options.masks and result.mask is not None:
+        avatar_img = blend_masks(avatar_img, result.mask)
+    if options.occlusion and result.occlusion_map is not None:
+        output = blend_occlusion(output, result.occlusion_map)
+    if options.keypoints:
+        driving = draw_keypoints(driving, result.kp_driving.value, result.kp_driving.jacobian)
+        avatar_kp = result.kp_norm if show_deformed else result.kp_source
+        avatar_img = draw_keypoints(avatar_img, avatar_kp.value, avatar_kp.jacobian)
+        output = draw_keypoints(output, result.kp_norm.value, result.kp_norm.jacobian)
+    caption = "Deformed source" if show_deformed else "Avatar"
+    return Panes(driving, avatar_img, output, caption)

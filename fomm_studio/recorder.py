@@ -1,0 +1,124 @@
+"""Recording the live output to an mp4 on a thread of its own, so encoding never stalls the live loop
+or the GUI. Frames go through a small bounded queue; when the encoder falls behind, frames are
+dropped (and counted) rather than piling up in memory."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from engine.errors import FommError
+
+log = logging.getLogger(__name__)
+
+
+class RecorderError(FommError):
+    """Recording failed (disk full, unwritable folder, encoder error); names the file."""
+
+
+class FrameWriter(Protocol):
+    """What the recorder needs from a video writer: frames in, then close (which commits the file)."""
+
+    def write(self, frame: np.ndarray) -> None: ...
+
+    def close(self) -> object: ...
+
+
+WriterFactory = Callable[[Path, float], FrameWriter]
+
+
+def default_writer(path: Path, fps: float) -> FrameWriter:
+    """H.264 mp4 writer from fomm_studio.media (atomic: the file appears complete or not at all)."""
+    from fomm_studio.media import VideoWriter
+
+    return VideoWriter(path, fps=fps, preset="veryfast")
+
+
+_STOP = object()
+
+
+class Recorder:
+    """Encode frames to `path` on a background thread. Use `write` per frame and `close` once."""
+
+    def __init__(
+        self, path: str | Path, fps: float, writer_factory: WriterFactory | None = None, max_queue: int = 16
+    ):
+        self.path = Path(path)
+        self.fps = fps
+        self._factory = writer_factory or default_writer
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=max_queue)
+        self._thread = threading.Thread(target=self._run, name="fomm-recorder", daemon=True)
+        self._error: BaseException | None = None
+        self.frames_written = 0
+        self.frames_dropped = 0
+        self._closed = False
+        self._thread.start()
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._error
+
+    def write(self, frame: np.ndarray) -> bool:
+        """Queue one uint8 RGB frame; False when it was dropped (encoder behind, or failed)."""
+        if self._closed or self._error is not None:
+            return False
+        try:
+            self._queue.put_nowait(np.ascontiguousarray(frame))
+        except queue.Full:
+            self.frames_dropped += 1
+            return False
+        return True
+
+    def close(self, timeout: float = 30.0) -> Path:
+        """Finish the file and wait for the encoder; raises `RecorderError` if anything failed."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+        if self._thread.is_alive():
+            raise RecorderError(f"{self.path}: the encoder did not finish within {timeout:.0f} s")
+        if self._error is not None:
+            raise RecorderError(f"{self.path}: recording failed: {self._error}") from self._error
+        if self.frames_written == 0:
+            raise RecorderError(f"{self.path}: nothing was recorded (no frames arrived)")
+        return self.path
+
+    def _run(self) -> None:
+        writer: FrameWriter | None = None
+        try:
+            while True:
+                item = self._queue.get()
+                if item is _STOP:
+                    break
+                if writer is None:
+                    writer = self._factory(self.path, self.fps)
+                writer.write(item)  # type: ignore[arg-type]
+                self.frames_written += 1
+        except (FommError, OSError, ValueError, RuntimeError) as exc:
+            log.warning("%s: recording failed: %s", self.path, exc)
+            self._error = exc
+            self._drain()
+        finally:
+            if writer is not None:
+                self._close_writer(writer)
+
+    def _close_writer(self, writer: FrameWriter) -> None:
+        try:
+            writer.close()
+        except (FommError, OSError, ValueError, RuntimeError) as exc:
+            if self._error is None:
+                self._error = exc
+
+    def _drain(self) -> None:
+        """Empty the queue after a failure so a blocked `close` can put its stop marker."""
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                return

@@ -1,0 +1,258 @@
+"""The main window: model bar, Live / Animate / Train tabs, status bar, shortcuts, remembered state."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from fomm_studio.api import (
+    DEFAULT_MODEL_ID,
+    FommError,
+    ModelEntry,
+    ModelRegistry,
+    Settings,
+    save_settings,
+)
+from ui.animate_panel import AnimatePanel
+from ui.live_panel import LivePanel
+from ui.theme import DANGER, OK, WARN
+
+log = logging.getLogger(__name__)
+
+STATUS_COLORS = {"info": "#aab1bb", "warn": WARN, "error": DANGER}
+
+
+class MainWindow(QMainWindow):
+    """FOMM Studio's window. `registry` lists the models; `settings` is saved on close."""
+
+    def __init__(self, settings: Settings, registry: ModelRegistry, save_on_close: bool = True):
+        super().__init__()
+        self.settings = settings
+        self.registry = registry
+        self.save_on_close = save_on_close
+        self._error_box: QMessageBox | None = None
+        self.setWindowTitle("FOMM Studio")
+        self.resize(1280, 800)
+        self._build_model_bar()
+        self.live = LivePanel(settings, self.current_model)
+        self.animate = AnimatePanel(settings, self.current_model)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.live, "Live")
+        self.tabs.addTab(self.animate, "Animate")
+        self.tabs.addTab(self._train_placeholder(), "Train")
+        self.setCentralWidget(self.tabs)
+        self._build_status_bar()
+        self._connect_panels()
+        self._install_shortcuts()
+        self._restore_geometry()
+        self.refresh_models()
+
+    # -- model bar ------------------------------------------------------------------------------
+    def _build_model_bar(self) -> None:
+        bar = QToolBar("Model")
+        bar.setMovable(False)
+        title = QLabel("  FOMM Studio  ")
+        title.setStyleSheet("font-size: 15px; font-weight: 700; color: #ffffff;")
+        bar.addWidget(title)
+        bar.addSeparator()
+        bar.addWidget(QLabel("Model"))
+        self.model_combo = QComboBox()
+        self.model_combo.setMinimumWidth(300)
+        self.model_combo.activated.connect(self._on_model_activated)
+        bar.addWidget(self.model_combo)
+        self.model_badge = QLabel()
+        self.model_badge.setObjectName("badge")
+        bar.addWidget(self.model_badge)
+        open_button = QPushButton("Open config + checkpoint…")
+        open_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        open_button.setToolTip("Use an original FOMM config (.yaml) and checkpoint (.pth.tar)")
+        open_button.clicked.connect(self.open_model_files)
+        bar.addWidget(open_button)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def current_model(self) -> ModelEntry:
+        model_id = self.model_combo.currentData() or self.settings.model_id
+        return (
+            self.registry.get(model_id) if model_id in self.registry else self.registry.get(DEFAULT_MODEL_ID)
+        )
+
+    def refresh_models(self, select: str | None = None) -> None:
+        """Re-list the registry (statuses are checked on disk) and select `select` or the remembered one."""
+        wanted = select or self.settings.model_id
+        self.model_combo.clear()
+        for entry in self.registry.entries():
+            self.model_combo.addItem(entry.label, entry.model_id)
+            self.model_combo.setItemData(
+                self.model_combo.count() - 1, str(entry.checkpoint_path), Qt.ItemDataRole.ToolTipRole
+            )
+        index = self.model_combo.findData(wanted)
+        self.model_combo.setCurrentIndex(max(index, 0))
+        self._show_model_state()
+
+    def select_model(self, model_id: str) -> None:
+        self.refresh_models(model_id)
+        self._on_model_activated(self.model_combo.currentIndex())
+
+    def _show_model_state(self) -> None:
+        entry = self.current_model()
+        ok = entry.is_ready
+        self.model_badge.setText("ready" if ok else entry.status)
+        color = OK if ok else DANGER
+        self.model_badge.setStyleSheet(f"background: {color}; color: white;")
+        tip = (
+            str(entry.checkpoint_path)
+            if ok
+            else (
+                f"{entry.checkpoint_path} is missing. Train the default model in the Train tab or open an "
+                "original config + checkpoint."
+            )
+        )
+        self.model_badge.setToolTip(tip)
+        if not ok:
+            self.live.output_view.set_message(
+                f"Model '{entry.name}': {entry.status}.\n{entry.checkpoint_path}\n"
+                "Open a config + checkpoint (model bar) to animate.",
+                "error",
+            )
+        else:
+            self.live.output_view.set_message("")
+
+    def _on_model_activated(self, _index: int) -> None:
+        entry = self.current_model()
+        self.settings.model_id = entry.model_id
+        self._show_model_state()
+        if self.live.running:
+            self.live.stop_and_restart()
+
+    def open_model_files(self) -> None:
+        config, _ = QFileDialog.getOpenFileName(self, "Open FOMM config", "", "Config (*.yaml *.yml)")
+        if not config:
+            return
+        checkpoint, _ = QFileDialog.getOpenFileName(
+            self,
+            "Open matching checkpoint",
+            str(Path(config).parent),
+            "Checkpoint (*.pth.tar *.pth *.tar *.pt)",
+        )
+        if checkpoint:
+            self.add_model_files(Path(config), Path(checkpoint))
+
+    def add_model_files(self, config: Path, checkpoint: Path) -> ModelEntry | None:
+        try:
+            entry = self.registry.add_files(config, checkpoint)
+        except FommError as exc:
+            self.show_error(str(exc))
+            return None
+        self.settings.custom_models = self.registry.to_settings()
+        self.select_model(entry.model_id)
+        return entry
+
+    # -- status bar and errors --------------------------------------------------------------------
+    def _build_status_bar(self) -> None:
+        self.status_label = QLabel("Ready")
+        self.stats_label = QLabel("stopped")
+        self.stats_label.setMinimumWidth(170)
+        self.stats_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.stats_label)
+
+    def show_status(self, text: str, kind: str = "info") -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet(f"color: {STATUS_COLORS.get(kind, STATUS_COLORS['info'])};")
+
+    def show_error(self, text: str) -> None:
+        """The one place errors are shown: the status bar plus a non-modal message box."""
+        self.show_status(text, "error")
+        if self._error_box is None:
+            self._error_box = QMessageBox(
+                QMessageBox.Icon.Warning, "FOMM Studio", "", QMessageBox.StandardButton.Ok, self
+            )
+            self._error_box.setWindowModality(Qt.WindowModality.NonModal)
+        self._error_box.setText(text)
+        self._error_box.show()
+
+    def _connect_panels(self) -> None:
+        for panel in (self.live, self.animate):
+            panel.status_message.connect(self.show_status)
+            panel.error.connect(self.show_error)
+        self.live.stats_text.connect(self.stats_label.setText)
+
+    def _train_placeholder(self) -> QWidget:
+        label = QLabel(
+            "Training from the GUI is coming soon.\nMeanwhile: fomm train --config CONFIG --data DATA"
+        )
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setStyleSheet("color: #8a919c; font-size: 14px;")
+        return label
+
+    # -- shortcuts ------------------------------------------------------------------------------
+    def _install_shortcuts(self) -> None:
+        live, controls = self.live, self.live.controls
+        bindings = {
+            "Space": live.toggle_running,
+            "C": live.calibrate,
+            "R": live.record_button.click,
+            "S": live.snapshot,
+            "K": lambda: controls.toggle("keypoints"),
+            "O": lambda: controls.toggle("occlusion"),
+            "H": lambda: controls.toggle("heatmaps"),
+            "M": lambda: controls.toggle("masks"),
+            "D": lambda: controls.toggle("deformed"),
+            "F": lambda: controls.toggle("face_crop"),
+            "X": lambda: controls.toggle("mirror"),
+            "F11": self.toggle_fullscreen,
+            "Escape": self.leave_fullscreen,
+            "Ctrl+O": live.gallery.open_dialog,
+            "Ctrl+Q": self.close,
+            "Left": lambda: controls.nudge(dx=-0.02),
+            "Right": lambda: controls.nudge(dx=0.02),
+            "Up": lambda: controls.nudge(dy=-0.02),
+            "Down": lambda: controls.nudge(dy=0.02),
+            "+": lambda: controls.nudge(dzoom=10),
+            "=": lambda: controls.nudge(dzoom=10),
+            "-": lambda: controls.nudge(dzoom=-10),
+        }
+        self.shortcuts = []
+        for keys, slot in bindings.items():
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(slot)
+            self.shortcuts.append(shortcut)
+
+    def toggle_fullscreen(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def leave_fullscreen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+
+    # -- lifetime -------------------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        if self.settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(self.settings.window_geometry.encode()))
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Join the worker threads before the window goes, then remember the window and choices."""
+        self.live.shutdown()
+        self.animate.shutdown()
+        self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
+        if self.save_on_close:
+            try:
+                save_settings(self.settings)
+            except OSError as exc:
+                log.warning("could not save settings: %s", exc)
+        super().closeEvent(event)
