@@ -21,6 +21,7 @@ import hashlib
 import math
 import signal
 import sys
+import threading
 import time
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -90,11 +91,8 @@ class StopRequest:
         self.stop_file = run_dir / rf.STOP_NAME
         self.signalled = False
 
-    def install(self) -> None:
-        def handler(signum: int, frame: FrameType | None) -> None:
-            self.signalled = True
-
-        signal.signal(signal.SIGTERM, handler)
+    def on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.signalled = True
 
     def requested(self) -> bool:
         return self.signalled or self.stop_file.exists()
@@ -253,38 +251,53 @@ def amp_context(enabled: bool, device: torch.device) -> AbstractContextManager[A
     return torch.autocast(device_type="cuda", dtype=torch.float16) if enabled else nullcontext()
 
 
-def run_training(
+@dataclass
+class Session:
+    """Everything the step loop touches, built once by `build_session`."""
+
+    options: TrainOptions
+    config: FommConfig
+    info: DistInfo
+    trainables: Trainables
+    state: TrainState
+    gen_step: nn.Module
+    disc_step: nn.Module | None
+    sampler: EpochSampler
+    loader: DataLoader
+    scaler: torch.amp.GradScaler
+    amp: bool
+    saver: CheckpointSaver
+    events: rf.EventLog
+
+
+def build_session(
     options: TrainOptions,
     config: FommConfig,
     info: DistInfo,
     report: DatasetReport,
     vgg: Vgg19 | None,
     events: rf.EventLog,
-) -> int:
-    """Build everything, then the epoch/step loop with logging, samples, checkpoints and stop checks."""
+) -> Session:
+    """Models, optimizers, (restored) state, DDP wrappers, sampler and loader."""
     torch.manual_seed(options.seed)
+    tp = config.train_params
     trainables = build_trainables(config, info.device)
     state = resume_state(options, trainables, events)
-    tp = config.train_params
     amp = options.amp and info.device.type == "cuda"
     if options.amp and not amp:
         events.write("warning", message="--amp needs CUDA; training in float32")
+    models = trainables.models
     full = GeneratorFullModel(
-        cast(KPDetector, trainables.models["kp_detector"]),
-        cast(OcclusionAwareGenerator, trainables.models["generator"]),
+        cast(KPDetector, models["kp_detector"]),
+        cast(OcclusionAwareGenerator, models["generator"]),
         config,
         tp.perceptual_backend,
         vgg.to(info.device) if vgg is not None else None,
-    ).to(info.device)
-    disc_model = (
-        DiscriminatorFullModel(cast(MultiScaleDiscriminator, trainables.models["discriminator"]), config).to(
-            info.device
-        )
-        if "discriminator" in trainables.models
-        else None
     )
-    gen_step: nn.Module = wrap_ddp(full, info)
-    disc_step: nn.Module | None = wrap_ddp(disc_model, info) if disc_model is not None else None
+    disc_step = None
+    if "discriminator" in models:
+        disc_model = DiscriminatorFullModel(cast(MultiScaleDiscriminator, models["discriminator"]), config)
+        disc_step = wrap_ddp(disc_model.to(info.device), info)
     dataset = PairDataset(report.train, config)
     sampler = EpochSampler(
         len(dataset), tp.num_repeats, tp.batch_size, options.seed, info.rank, info.world_size
@@ -296,23 +309,60 @@ def run_training(
         num_workers=options.num_workers,
         pin_memory=info.device.type == "cuda",
     )
-    scaler = torch.amp.GradScaler("cuda", enabled=amp)
-    stop = StopRequest(options.run_dir)
-    stop.install()
     saver = CheckpointSaver(options.run_dir, trainables, config, events, info, options)
-    total = total_steps(options, tp.num_epochs, sampler.batches_per_epoch())
-    progress = make_progress(options, info, state.step, total)
+    return Session(
+        options,
+        config,
+        info,
+        trainables,
+        state,
+        wrap_ddp(full.to(info.device), info),
+        disc_step,
+        sampler,
+        loader,
+        torch.amp.GradScaler("cuda", enabled=amp),
+        amp,
+        saver,
+        events,
+    )
+
+
+def run_training(
+    options: TrainOptions,
+    config: FommConfig,
+    info: DistInfo,
+    report: DatasetReport,
+    vgg: Vgg19 | None,
+    events: rf.EventLog,
+) -> int:
+    """Build the session, then run the step loop with SIGTERM turned into a stop request."""
+    session = build_session(options, config, info, report, vgg, events)
+    stop = StopRequest(options.run_dir)
+    if threading.current_thread() is not threading.main_thread():
+        return step_loop(session, stop)  # signals can only be caught on the main thread
+    previous = signal.signal(signal.SIGTERM, stop.on_signal)
+    try:
+        return step_loop(session, stop)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def step_loop(s: Session, stop: StopRequest) -> int:
+    """Epochs of batches until the step budget is spent or a stop is requested (exit code 0 for both)."""
+    tp, state, events = s.config.train_params, s.state, s.events
+    total = total_steps(s.options, tp.num_epochs, s.sampler.batches_per_epoch())
+    progress = make_progress(s.options, s.info, state.step, total)
     recon_key = RECONSTRUCTION_TERM[tp.perceptual_backend]
     while state.step < total:
-        sampler.set_epoch(state.epoch, start_batch=state.batch_in_epoch)
-        for batch in loader:
+        s.sampler.set_epoch(state.epoch, start_batch=state.batch_in_epoch)
+        for batch in s.loader:
             tick = time.perf_counter()
             losses = train_step(
-                batch, gen_step, disc_step, trainables, state, info, amp, scaler, options.seed
+                batch, s.gen_step, s.disc_step, s.trainables, state, s.info, s.amp, s.scaler, s.options.seed
             )
             state.step += 1
             state.batch_in_epoch += 1
-            losses = average_scalars(info, losses)
+            losses = average_scalars(s.info, losses)
             check_finite(losses, state.step)
             remember(state, losses.get(recon_key))
             events.write(
@@ -320,36 +370,37 @@ def run_training(
                 step=state.step,
                 epoch=state.epoch,
                 losses=losses,
-                lr={k: o.param_groups[0]["lr"] for k, o in trainables.optimizers.items()},
+                lr={k: o.param_groups[0]["lr"] for k, o in s.trainables.optimizers.items()},
                 step_time=round(time.perf_counter() - tick, 4),
             )
             progress.update(1)
             progress.set_postfix({k: f"{v:.3g}" for k, v in losses.items()}, refresh=False)
-            if state.batch_in_epoch >= sampler.batches_per_epoch():
-                end_epoch(state, trainables, saver, tp.checkpoint_freq)
-            if info.is_main and (state.step == 1 or state.step % options.sample_every == 0):
-                write_sample(options.run_dir, state.step, batch, gen_step, info, events)
-            if any_rank(info, stop.requested()):
-                saver.save(state)
+            if state.batch_in_epoch >= s.sampler.batches_per_epoch():
+                end_epoch(state, s.trainables, s.saver, tp.checkpoint_freq)
+            if s.info.is_main and (state.step == 1 or state.step % s.options.sample_every == 0):
+                write_sample(s.options.run_dir, state.step, batch, s.gen_step, s.info, events)
+            if any_rank(s.info, stop.requested()):
+                s.saver.save(state)
                 events.write("stopped", step=state.step, epoch=state.epoch)
                 progress.close()
                 return 0
-            if state.step % options.checkpoint_every == 0:
-                saver.save(state)
+            if state.step % s.options.checkpoint_every == 0:
+                s.saver.save(state)
             if state.step >= total:
                 break
-    saver.save(state)
+    s.saver.save(state)
     events.write("end", step=state.step, epoch=state.epoch)
     progress.close()
     return 0
 
 
 def wrap_ddp(module: nn.Module, info: DistInfo) -> nn.Module:
-    """DDP when several processes train; unused parameters allowed (zero-weight loss terms)."""
+    """DDP when several processes train. Every trainable parameter reaches the loss (a frozen detector has
+    requires_grad off), so no search for unused parameters is needed."""
     if not info.enabled:
         return module
     ids = [info.device.index] if info.device.type == "cuda" else None
-    return DistributedDataParallel(module, device_ids=ids, find_unused_parameters=True)
+    return DistributedDataParallel(module, device_ids=ids, find_unused_parameters=False)
 
 
 def total_steps(options: TrainOptions, num_epochs: int, per_epoch: int) -> int:
