@@ -16,6 +16,9 @@ from fomm_studio.media.errors import MediaError, check_input_file, describe_os_e
 log = logging.getLogger(__name__)
 
 DEFAULT_FPS = Fraction(25)
+# FFmpeg "decoders" that render text files as pictures (chosen from extensions like .txt or .bin):
+# such a file is never the video the user meant.
+TEXT_ART_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
 
 
 def _open_container(path: Path) -> av.container.InputContainer:
@@ -57,6 +60,8 @@ class VideoReader:
         if not container.streams.video:
             raise MediaError(f"{self.path}: has no video stream")
         stream = container.streams.video[0]
+        if stream.codec_context.name in TEXT_ART_CODECS:
+            raise MediaError(f"{self.path}: is a text or binary file, not a video")
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         self.fps_fraction: Fraction = Fraction(rate) if rate and rate > 0 else DEFAULT_FPS
         self.size: tuple[int, int] = (int(stream.width), int(stream.height))  # (width, height)

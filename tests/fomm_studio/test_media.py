@@ -133,6 +133,16 @@ def test_video_reader_errors_name_the_file(tmp_path: Path, kind: str, message: s
         VideoReader(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "content"), [("notes.txt", b"some words\n" * 300), ("blob.bin", bytes(range(256)) * 40)]
+)
+def test_text_files_are_not_videos(tmp_path: Path, name: str, content: bytes) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(MediaError, match=rf"{name}: is a text or binary file, not a video"):
+        VideoReader(path)
+
+
 def test_truncated_streamable_video_yields_the_frames_that_decode(tmp_path: Path) -> None:
     path = make_video(tmp_path / "full.mkv", frames=40, audio=None)
     cut = tmp_path / "cut.mkv"

@@ -1,0 +1,91 @@
+"""`fomm animate`: animate a source image with a driving video into an H.264 mp4 (audio kept)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from fomm_studio.animation_job import AnimationJob
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "animate",
+        help="animate a source image with a driving video",
+        description="Transfer the motion of a driving video onto a source image (relative motion w.r.t. "
+        "the first driving frame by default) and write an H.264 mp4 with the driving video's audio.",
+    )
+    parser.add_argument("--config", required=True, type=Path, help="model config YAML")
+    parser.add_argument(
+        "--checkpoint", required=True, type=Path, help="checkpoint (original .pth.tar layout)"
+    )
+    parser.add_argument("--source", required=True, type=Path, help="source image (the face to animate)")
+    parser.add_argument("--driving", required=True, type=Path, help="driving video")
+    parser.add_argument("--output", required=True, type=Path, help="output .mp4 file")
+    parser.add_argument(
+        "--absolute", action="store_true", help="absolute keypoint positions instead of relative motion"
+    )
+    parser.add_argument(
+        "--adapt-scale",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="scale the motion by the ratio of source and driving face sizes (default on)",
+    )
+    parser.add_argument(
+        "--find-best-frame",
+        action="store_true",
+        help="take as reference the driving frame whose face landmarks best match the source "
+        "(needs the face-alignment weights)",
+    )
+    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
+    parser.add_argument(
+        "--side-by-side", action="store_true", help="write source | driving | result side by side"
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    job = AnimationJob(
+        config_path=args.config,
+        checkpoint_path=args.checkpoint,
+        source_path=args.source,
+        driving_path=args.driving,
+        output_path=args.output,
+        relative=not args.absolute,
+        adapt_scale=args.adapt_scale,
+        find_best_frame=args.find_best_frame,
+        device=args.device,
+        side_by_side=args.side_by_side,
+    )
+    bar = _LazyBar(disable=args.quiet)
+    try:
+        output = job.run(bar.update)
+    finally:
+        bar.close()
+    print(f"wrote {output}")
+    return 0
+
+
+class _LazyBar:
+    """A tqdm bar on stderr created at the first frame, so input errors stay a single line."""
+
+    def __init__(self, disable: bool):
+        self.disable = disable
+        self.bar: tqdm | None = None
+
+    def update(self, done: int, total: int) -> None:
+        if self.disable:
+            return
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="frame", file=sys.stderr, dynamic_ncols=True)
+        if self.bar.total != total:
+            self.bar.total = total
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
