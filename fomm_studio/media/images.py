@@ -24,17 +24,32 @@ def read_image(path: str | Path) -> np.ndarray:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as exc:
         raise describe_os_error(path, exc, "reading the image") from exc
-    decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    decoded = _decode(data)
     if decoded is None:
         raise MediaError(f"{path}: not an image OpenCV can decode (corrupt or unsupported format)")
-    if decoded.ndim == 3 and decoded.shape[2] == 3:
-        decoded = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
-    elif decoded.ndim == 3 and decoded.shape[2] == 4:
-        decoded = cv2.cvtColor(decoded, cv2.COLOR_BGRA2RGBA)
     try:
         return to_rgb_uint8(decoded, name=str(path))
     except ImageInputError as exc:
         raise MediaError(str(exc)) from exc
+
+
+def _decode(data: np.ndarray) -> np.ndarray | None:
+    """Decode to RGB/RGBA/gray, keeping 16 bits and alpha, and turning phone photos upright.
+
+    OpenCV applies the EXIF orientation for every flag except IMREAD_UNCHANGED, which is the only one
+    that keeps alpha; so images without alpha are decoded again with the orientation applied.
+    """
+    decoded = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+    if decoded is None:
+        return None
+    if decoded.ndim == 3 and decoded.shape[2] == 4:
+        return cv2.cvtColor(decoded, cv2.COLOR_BGRA2RGBA)
+    upright = cv2.imdecode(data, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+    if upright is not None:
+        decoded = upright
+    if decoded.ndim == 3 and decoded.shape[2] == 3:
+        return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+    return decoded
 
 
 def encode_png(image: np.ndarray) -> bytes:

@@ -252,3 +252,26 @@ def test_describe_os_error_messages() -> None:
         str(describe_os_error("x.mp4", OSError(errno.EIO, "I/O error"), "reading"))
         == "x.mp4: I/O error while reading"
     )
+
+
+def _jpeg_with_orientation(image: np.ndarray, orientation: int) -> bytes:
+    """A JPEG carrying a minimal EXIF block whose only tag is Orientation (0x0112)."""
+    ok, encoded = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    tiff = b"II*\x00" + (8).to_bytes(4, "little")  # little-endian TIFF header, first IFD at offset 8
+    tiff += (1).to_bytes(2, "little") + b"\x12\x01" + (3).to_bytes(2, "little") + (1).to_bytes(4, "little")
+    tiff += orientation.to_bytes(2, "little") + b"\x00\x00" + (0).to_bytes(4, "little")
+    app1 = b"Exif\x00\x00" + tiff
+    segment = b"\xff\xe1" + (len(app1) + 2).to_bytes(2, "big") + app1
+    data = encoded.tobytes()
+    return data[:2] + segment + data[2:]
+
+
+def test_read_image_turns_phone_photos_upright(tmp_path: Path) -> None:
+    image = np.zeros((40, 60, 3), np.uint8)
+    image[:, :30] = (250, 20, 20)  # red left half, as stored (sideways)
+    path = tmp_path / "phone.jpg"
+    path.write_bytes(_jpeg_with_orientation(image, 6))  # 6: rotate 90 degrees clockwise to view
+    upright = read_image(path)
+    assert upright.shape == (60, 40, 3)
+    assert upright[5, 20, 0] > 200 and upright[55, 20, 0] < 60  # the red half is now on top
