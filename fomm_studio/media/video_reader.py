@@ -78,8 +78,10 @@ class VideoReader:
         return 0.0
 
     def _check_first_frame(self, container: av.container.InputContainer) -> None:
-        if next(self._decode(container, max_frames=1), None) is None:
+        first = next(self._decode(container, max_frames=1), None)
+        if first is None:
             raise MediaError(f"{self.path}: no video frame could be decoded (corrupt or truncated file)")
+        self.size = (first.shape[1], first.shape[0])  # as displayed, i.e. after rotation
 
     @property
     def fps(self) -> float:
@@ -111,7 +113,7 @@ class VideoReader:
             return
         try:
             for frame in container.decode(stream):
-                yield frame.to_ndarray(format="rgb24")
+                yield _upright(frame)
                 count += 1
                 if count == max_frames:
                     return
@@ -119,6 +121,13 @@ class VideoReader:
             if count == 0:
                 raise MediaError(f"{self.path}: video cannot be decoded ({_reason(exc)})") from exc
             log.warning("%s: stopped after %d frames: %s", self.path, count, _reason(exc))
+
+
+def _upright(frame: av.VideoFrame) -> np.ndarray:
+    """The frame as players show it: phone videos store pixels sideways plus a display rotation."""
+    image = frame.to_ndarray(format="rgb24")
+    quarter_turns = round(frame.rotation / 90) % 4  # counter-clockwise, as np.rot90 turns
+    return np.ascontiguousarray(np.rot90(image, quarter_turns)) if quarter_turns else image
 
 
 def read_video_frames(path: str | Path, max_frames: int | None = None) -> list[np.ndarray]:

@@ -95,6 +95,25 @@ def test_video_reader_properties_and_frames(tmp_path: Path) -> None:
     assert len(read_video_frames(path, max_frames=4)) == 4
 
 
+def test_rotated_phone_video_is_read_upright(tmp_path: Path) -> None:
+    path = tmp_path / "phone.mp4"
+    image = np.zeros((48, 64, 3), np.uint8)
+    image[:, :32] = (255, 0, 0)  # red left half as stored
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.set_display_rotation(90)  # shown turned 90 degrees counter-clockwise
+        for i in range(2):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            frame.pts = i
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    reader = VideoReader(path)
+    assert reader.size == (48, 64)
+    upright = next(iter(reader))
+    assert upright.shape == (64, 48, 3) and upright[58, 24, 0] > 200 and upright[5, 24, 0] < 60
+
+
 def test_video_without_audio_reports_no_audio(tmp_path: Path) -> None:
     assert not VideoReader(make_video(tmp_path / "silent.mp4", audio=None)).has_audio
 
