@@ -1,0 +1,7 @@
+"""FOMM Studio's Qt GUI (PySide6). Imports only `fomm_studio` of ours (through `fomm_studio.api`)."""
+
+import os
+
+# OpenCV prints its own multi-line warnings when probing cameras that are absent; the GUI and the
+# command line report those cases in one clear line of their own instead.
+os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")

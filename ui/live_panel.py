@@ -230,13 +230,13 @@ class LivePanel(QWidget):
         else:
             self.start()
 
-    def start(self, factory: PipelineFactory | None = None) -> bool:
+    def start(self, factory: PipelineFactory | None = None, retry_interval: float = 2.0) -> bool:
         """Start the live loop with the picked model; False (and a clear message) when it cannot."""
         if factory is None:
             factory = self._default_factory()
             if factory is None:
                 return False
-        worker = self.controller.start(factory)
+        worker = self.controller.start(factory, retry_interval)
         worker.frame_ready.connect(self._on_frame_ready)
         worker.source_state.connect(self._on_source_state)
         worker.notice.connect(self._on_notice)

@@ -5,16 +5,21 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
+from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QFileDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QTabWidget,
+    QTextEdit,
     QToolBar,
     QWidget,
 )
@@ -227,11 +232,27 @@ class MainWindow(QMainWindow):
             "=": lambda: controls.nudge(dzoom=10),
             "-": lambda: controls.nudge(dzoom=-10),
         }
+        QApplication.instance().installEventFilter(self)
         self.shortcuts = []
         for keys, slot in bindings.items():
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(slot)
             self.shortcuts.append(shortcut)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        """Space toggles Start/Stop even when a list or combo box has focus (they would eat it)."""
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Space
+            and not event.isAutoRepeat()
+            and isinstance(watched, QWidget)
+            and watched.window() is self
+            and not _is_text_input(watched)
+        ):
+            self.live.toggle_running()
+            return True
+        return super().eventFilter(watched, event)
 
     def toggle_fullscreen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
@@ -247,6 +268,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Join the worker threads before the window goes, then remember the window and choices."""
+        QApplication.instance().removeEventFilter(self)
         self.live.shutdown()
         self.animate.shutdown()
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
@@ -256,3 +278,7 @@ class MainWindow(QMainWindow):
             except OSError as exc:
                 log.warning("could not save settings: %s", exc)
         super().closeEvent(event)
+
+
+def _is_text_input(widget: QWidget | None) -> bool:
+    return isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox))

@@ -1,0 +1,91 @@
+"""Fixtures for the Qt tests: the tiny model through the registry, avatar and video files, a window
+factory that closes its windows, and a check that no worker QThread outlives its test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def _settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Never touch the user's real settings."""
+    monkeypatch.setenv("FOMM_STUDIO_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_left(qapp) -> Iterator[None]:
+    yield
+    from ui.live_worker import LIVE_THREADS
+
+    running = [t for t in list(LIVE_THREADS) if t.isRunning()]
+    for thread in running:
+        thread.wait(10000)
+    assert not running, f"{len(running)} worker QThread(s) still running after the test"
+
+
+@pytest.fixture()
+def tiny_entry(tiny_config_path: Path, tiny_checkpoint: Path):
+    from fomm_studio.api import ModelRegistry
+
+    registry = ModelRegistry()
+    return registry, registry.add_files(tiny_config_path, tiny_checkpoint, name="tiny test model")
+
+
+@pytest.fixture()
+def avatar_path(tmp_path: Path) -> Path:
+    from fomm_studio.api import save_png
+
+    yy, xx = np.mgrid[0:96, 0:96]
+    image = np.stack([xx * 2, yy * 2, 255 - xx - yy], axis=2).clip(0, 255).astype(np.uint8)
+    return save_png(tmp_path / "avatar.png", image)
+
+
+@pytest.fixture()
+def driving_video(tmp_path: Path) -> Path:
+    from fomm_studio.api import SyntheticSource
+    from fomm_studio.media import VideoWriter
+
+    source = SyntheticSource(size=96, fps=25, realtime=False)
+    source.open()
+    path = tmp_path / "driving.mp4"
+    writer = VideoWriter(path, fps=25, preset="ultrafast")
+    for _ in range(12):
+        writer.write(source.read())
+    writer.close()
+    return path
+
+
+@pytest.fixture()
+def make_window(qtbot, tiny_entry) -> Iterator[Callable[..., object]]:
+    """Factory owning window lifetime: windows are closed (threads joined) at teardown."""
+    from fomm_studio.api import Settings
+    from ui.main_window import MainWindow
+
+    windows = []
+
+    def factory(settings: Settings | None = None) -> MainWindow:
+        registry, entry = tiny_entry
+        settings = settings or Settings(model_id=entry.model_id, camera="synthetic")
+        window = MainWindow(settings, registry, save_on_close=False)
+        qtbot.addWidget(window)
+        window.resize(1280, 800)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield factory
+    for window in windows:
+        window.close()
+
+
+def save_artifact(widget, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    assert widget.grab().save(str(path)), f"could not save {path}"
+    return path

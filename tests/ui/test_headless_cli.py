@@ -1,0 +1,95 @@
+"""`python main.py ... --exit-after-frames N --screenshot OUT` in a subprocess, like CI would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.ui.conftest import ARTIFACTS
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.timeout(120)
+
+
+def run_main(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FOMM_STUDIO_CONFIG_DIR=str(tmp_path / "cfg"))
+    return subprocess.run(
+        [sys.executable, str(REPO / "main.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=100,
+        env=env,
+        cwd=REPO,
+    )
+
+
+def test_headless_run_prints_stats_and_writes_a_screenshot(
+    tmp_path, tiny_config_path, tiny_checkpoint, avatar_path
+) -> None:
+    from fomm_studio.api import read_image
+
+    shot = tmp_path / "shot.png"
+    result = run_main(
+        "--camera",
+        "synthetic",
+        "--avatar",
+        str(avatar_path),
+        "--config",
+        str(tiny_config_path),
+        "--checkpoint",
+        str(tiny_checkpoint),
+        "--exit-after-frames",
+        "5",
+        "--screenshot",
+        str(shot),
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1
+    stats = json.loads(lines[0])
+    assert stats["frames"] == 5 and stats["fps"] > 0 and stats["dropped"] >= 0
+    assert set(stats["stage_ms"]) == {"capture", "crop", "keypoints", "generator", "display"}
+    assert stats["stage_ms"]["generator"] > 0
+    image = read_image(shot)
+    assert image.shape[0] >= 600 and image.shape[1] >= 1000
+    assert image.std() > 10 and len(np.unique(image.reshape(-1, 3), axis=0)) > 100  # not blank
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "headless-run.png").write_bytes(shot.read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--avatar", "missing-avatar.png", "missing-avatar.png: image file not found"),
+        ("--camera", "7", "camera 7 not found"),
+        ("--camera", "nope.mp4", "nope.mp4: video file not found"),
+    ],
+)
+def test_bad_source_or_avatar_exits_with_one_line(
+    tmp_path, tiny_config_path, tiny_checkpoint, avatar_path, flag, value, message
+) -> None:
+    args = {"--avatar": str(avatar_path), "--camera": "synthetic", flag: value}
+    result = run_main(
+        "--camera",
+        args["--camera"],
+        "--avatar",
+        args["--avatar"],
+        "--config",
+        str(tiny_config_path),
+        "--checkpoint",
+        str(tiny_checkpoint),
+        "--exit-after-frames",
+        "2",
+        tmp_path=tmp_path,
+    )
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], result.stderr
+    assert result.stdout == ""

@@ -1,0 +1,147 @@
+"""The main window: live run end to end, shortcuts, missing weights, closing mid-stream, Animate tab."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fomm_studio.api import LiveOptions, LivePipeline, ModelRegistry, Settings, SyntheticSource, plain_cropper
+from tests.ui.conftest import save_artifact
+from ui.live_worker import LIVE_THREADS
+
+pytestmark = pytest.mark.timeout(90)
+
+
+def fast_factory(entry, avatar_path: Path, options: LiveOptions):
+    def build() -> LivePipeline:
+        pipeline = LivePipeline(
+            entry.load(),
+            lambda _s: SyntheticSource(size=96, realtime=False),
+            "synthetic",
+            options,
+            cropper=plain_cropper,
+            display_size=128,
+        )
+        pipeline.set_avatar_file(avatar_path)
+        return pipeline
+
+    return build
+
+
+def test_live_tab_runs_and_closing_mid_stream_joins_the_thread(
+    qtbot, make_window, tiny_entry, avatar_path
+) -> None:
+    window = make_window()
+    _registry, entry = tiny_entry
+    window.live.gallery.add(avatar_path)
+    options = window.live.controls.options()
+    assert window.live.start(fast_factory(entry, avatar_path, options))
+    with qtbot.waitSignal(window.live.frame_shown, timeout=20000):
+        pass
+    qtbot.keyClick(window, "K")  # keypoints overlay on, by shortcut
+    assert window.live.controls.overlay_checks["keypoints"].isChecked()
+    qtbot.waitUntil(lambda: window.live.worker.pipeline.options.overlays.keypoints, timeout=10000)
+    with qtbot.waitSignal(window.live.frame_shown, timeout=20000):
+        pass
+    assert window.live.output_view.has_image() and window.live.start_button.text() == "Stop"
+    save_artifact(window, "live-window.png")
+    thread = window.live.controller.thread
+    window.close()  # mid-stream
+    assert thread is not None and not thread.isRunning()
+    assert not [t for t in list(LIVE_THREADS) if t.isRunning()]
+
+
+def test_space_stops_and_restarts(qtbot, make_window, avatar_path) -> None:
+    window = make_window()
+    window.live.gallery.add(avatar_path)
+    qtbot.keyClick(window, " ")
+    with qtbot.waitSignal(window.live.frame_shown, timeout=30000):
+        pass
+    with qtbot.waitSignal(window.live.running_changed, timeout=20000) as blocker:
+        qtbot.keyClick(window, " ")
+    assert blocker.args == [False]
+    assert window.live.start_button.text() == "Start"
+
+
+def test_missing_default_weights_are_shown_clearly(qtbot, tmp_path, tiny_config_path) -> None:
+    from ui.main_window import MainWindow
+
+    registry = ModelRegistry(default_config=tiny_config_path, default_checkpoint=tmp_path / "absent.pth.tar")
+    window = MainWindow(Settings(), registry, save_on_close=False)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.model_badge.text() == "weights missing"
+    assert "weights missing" in window.model_combo.currentText()
+    assert "absent.pth.tar" in window.live.output_view.message
+    errors: list[str] = []
+    window.live.error.connect(errors.append)
+    assert window.live.start() is False
+    assert errors and "weights missing" in errors[0]
+    assert "weights missing" in window.status_label.text()
+    save_artifact(window, "weights-missing.png")
+    window.close()
+
+
+def test_settings_are_remembered(qtbot, tiny_entry, tmp_path) -> None:
+    from fomm_studio.api import load_settings
+    from ui.main_window import MainWindow
+
+    registry, entry = tiny_entry
+    window = MainWindow(Settings(model_id=entry.model_id), registry, save_on_close=True)
+    qtbot.addWidget(window)
+    window.show()
+    window.live.controls.overlay_checks["occlusion"].setChecked(True)
+    window.live.controls.mirror.setChecked(False)
+    window.close()
+    saved = load_settings()
+    assert saved.overlay_occlusion is True and saved.mirror is False
+    assert saved.model_id == entry.model_id and saved.window_geometry
+
+
+def test_animate_tab_job_progress_cancel_and_preview(qtbot, make_window, driving_video) -> None:
+    panel = make_window().animate
+    started = threading.Event()
+
+    def job(progress, cancel):
+        for i in range(100):
+            progress(i + 1, 100)
+            started.set()
+            if cancel.wait(0.02):
+                raise_cancel = True
+                break
+        else:
+            raise_cancel = False
+        return driving_video if not raise_cancel else driving_video
+
+    worker = panel.start_task(job)
+    qtbot.waitUntil(started.is_set, timeout=5000)
+    assert not panel.run_button.isEnabled() and panel.cancel_button.isEnabled()
+    with qtbot.waitSignal(worker.stopped, timeout=10000):
+        panel.cancel_job()
+    assert panel.progress.value() < 100
+    qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=5000)
+    qtbot.waitUntil(lambda: panel.preview_view.has_image(), timeout=20000)  # finished -> preview plays
+
+
+def test_animate_tab_scrubber_inspects_frames(
+    qtbot, make_window, avatar_path, driving_video, tiny_entry
+) -> None:
+    window = make_window()
+    panel = window.animate
+    panel.source_edit.setText(str(avatar_path))
+    panel.driving_edit.setText(str(driving_video))
+    panel.overlay_checks["occlusion"].setChecked(True)
+    panel.start_inspection()
+    worker = panel._inspector
+    with qtbot.waitSignal(worker.rendered, timeout=30000) as first:
+        pass
+    assert panel.scrubber.maximum() == 11
+    with qtbot.waitSignal(worker.rendered, timeout=30000) as later:
+        panel.scrubber.setValue(8)
+    assert later.args[0] == 8
+    a, b = first.args[1], later.args[1]
+    assert a.driving.shape == b.driving.shape and not np.array_equal(a.driving, b.driving)
+    save_artifact(window, "animate-inspect.png")
