@@ -39,7 +39,8 @@ class SourceExhaustedError(SourceError):
 
 @runtime_checkable
 class FrameSource(Protocol):
-    """What the live loop reads frames from."""
+    """What the live loop reads frames from. Our sources always know `fps` (a camera whose driver does
+    not say reports a nominal 30); wrappers may report None until opened."""
 
     name: str
 
@@ -316,13 +317,11 @@ class FlakySource(_ContextSource):
         self.name = inner.name
         self.fail_after, self.recover_after = fail_after, recover_after
         self.attempts = 0
-
-    @property
-    def fps(self) -> float:
-        return self.inner.fps or DEFAULT_CAMERA_FPS
+        self.fps: float | None = inner.fps
 
     def open(self) -> None:
         self.inner.open()
+        self.fps = self.inner.fps
 
     def read(self) -> np.ndarray:
         self.attempts += 1

@@ -177,7 +177,7 @@ def test_flaky_source_fails_for_a_while_then_recovers() -> None:
                 flaky.close()
                 flaky.open()
     assert outcomes == ["ok", "ok", "lost", "lost", "ok", "ok"]
-    assert flaky.fps == 30.0
+    assert flaky.fps == 30.0  # the inner source's rate
 
 
 def test_open_source_parses_user_choices(tmp_path: Path) -> None:
