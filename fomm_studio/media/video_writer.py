@@ -103,6 +103,9 @@ class VideoWriter:
         except OSError as exc:
             self.abort()
             raise describe_os_error(self.path, exc, "writing the video") from exc
+        except av.error.FFmpegError as exc:
+            self.abort()
+            raise MediaError(f"{self.path}: the encoder failed ({exc})") from exc
         self._count += 1
 
     def _checked_frame(self, frame: np.ndarray) -> np.ndarray:
