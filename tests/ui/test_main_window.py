@@ -110,11 +110,8 @@ def test_animate_tab_job_progress_cancel_and_preview(qtbot, make_window, driving
             progress(i + 1, 100)
             started.set()
             if cancel.wait(0.02):
-                raise_cancel = True
-                break
-        else:
-            raise_cancel = False
-        return driving_video if not raise_cancel else driving_video
+                break  # a real job cleans up and returns; the panel still shows what it produced
+        return driving_video
 
     worker = panel.start_task(job)
     qtbot.waitUntil(started.is_set, timeout=5000)

@@ -1,0 +1,51 @@
+"""Model registry: default entry reports missing weights, user files, run folders, loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.errors import FommError, MissingWeightsError
+from fomm_studio.model_registry import DEFAULT_MODEL_ID, ModelNotFoundError, ModelRegistry
+
+
+def test_default_model_without_weights_says_so(tmp_path: Path, tiny_config_path: Path) -> None:
+    registry = ModelRegistry(default_config=tiny_config_path, default_checkpoint=tmp_path / "w.pth.tar")
+    entry = registry.get(DEFAULT_MODEL_ID)
+    assert entry.status == "weights missing" and not entry.is_ready
+    assert entry.label.endswith("(weights missing)")
+    with pytest.raises(MissingWeightsError, match=r"w\.pth\.tar: weights of model .* are missing"):
+        entry.load()
+
+
+def test_user_files_load_and_survive_a_restart(tiny_config_path: Path, tiny_checkpoint: Path) -> None:
+    registry = ModelRegistry()
+    entry = registry.add_files(tiny_config_path, tiny_checkpoint)
+    assert entry.is_ready and entry.kind == "custom"
+    models = entry.load()
+    assert models.config.model_params.common_params.num_kp == 5
+    again = ModelRegistry()
+    again.restore(registry.to_settings())
+    assert again.get(entry.model_id).checkpoint_path == tiny_checkpoint
+
+
+def test_missing_files_and_unknown_ids_are_errors(tmp_path: Path, tiny_config_path: Path) -> None:
+    registry = ModelRegistry()
+    with pytest.raises(FommError, match="nope.pth.tar: checkpoint file not found"):
+        registry.add_files(tiny_config_path, tmp_path / "nope.pth.tar")
+    with pytest.raises(ModelNotFoundError, match="model 'zzz' is not known"):
+        registry.get("zzz")
+
+
+def test_register_run_checkpoints(tmp_path: Path, tiny_config_path: Path, tiny_checkpoint: Path) -> None:
+    run = tmp_path / "run-1"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "config.yaml").write_text(tiny_config_path.read_text())
+    for name in ("00001.pth.tar", "00002.pth.tar"):
+        (run / "checkpoints" / name).write_bytes(tiny_checkpoint.read_bytes())
+    added = ModelRegistry().register_run_checkpoints(run)
+    assert [e.name for e in added] == ["run-1 / 00001.pth.tar", "run-1 / 00002.pth.tar"]
+    assert all(e.kind == "run" and e.is_ready for e in added)
+    with pytest.raises(FommError, match="no config.yaml"):
+        ModelRegistry().register_run_checkpoints(tmp_path)
