@@ -1,0 +1,53 @@
+"""`fomm bench`: prints per-model frame time, fps and the vox/lite ratio (parsed, never time-asserted)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from engine import load_config
+from fomm_studio.cli import main
+from fomm_studio.commands.bench import measure_live, resolve_config
+
+FPS_LINE = re.compile(
+    r"^(?P<name>[\w.-]+): frame (?P<ms>[\d.]+) ms .*, (?P<fps>[\d.]+) fps, (?P<params>[\d.]+) M"
+)
+RATIO_LINE = re.compile(r"^ratio vox-256/lite-256: (?P<ratio>[\d.]+)x faster$", re.MULTILINE)
+
+
+def test_bench_lite_against_vox_prints_fps_and_ratio(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--config", "lite", "--frames", "3", "--warmup", "1", "--threads", "2"]) == 0
+    out = capsys.readouterr().out
+    rows = {m["name"]: m for m in map(FPS_LINE.match, out.splitlines()) if m}
+    assert set(rows) == {"lite-256", "vox-256"}
+    for row in rows.values():
+        assert float(row["fps"]) == pytest.approx(1000.0 / float(row["ms"]), rel=0.02)
+    assert float(rows["vox-256"]["params"]) == pytest.approx(59.79, abs=0.01)  # the published architecture
+    assert float(rows["lite-256"]["params"]) < 1.0
+    ratio = RATIO_LINE.search(out)
+    assert ratio is not None
+    expected = float(rows["vox-256"]["ms"]) / float(rows["lite-256"]["ms"])
+    assert float(ratio["ratio"]) == pytest.approx(expected, rel=0.05)
+
+
+def test_packaged_configs_resolve_and_lite_has_the_promised_shape() -> None:
+    lite = load_config(resolve_config("lite"))
+    assert lite.frame_size == 256
+    assert lite.model_params.common_params.num_kp == 10 and lite.model_params.common_params.estimate_jacobian
+    assert lite.model_params.generator_params.estimate_occlusion_map
+    assert lite.train_params.perceptual_backend == "pyramid_l1_ssim"
+    assert lite.train_params.loss_weights.generator_gan == 0
+    vox = load_config(resolve_config("vox-256"))
+    assert vox.model_params.generator_params.num_bottleneck_blocks == 6
+
+
+def test_any_config_path_works_without_reference(tiny_config_path: Path) -> None:
+    (timing,) = measure_live([("tiny", tiny_config_path)], frames=2, warmup=0)
+    assert timing.name == "tiny" and timing.frames == 2 and timing.frame_ms > 0
+
+
+def test_missing_config_is_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--config", str(tmp_path / "nope.yaml"), "--reference", "none"]) == 2
+    assert re.search(r"nope\.yaml: config not found", capsys.readouterr().err)
