@@ -130,3 +130,11 @@ def test_only_one_torch_load_in_the_tree() -> None:
             if "torch.load(" in text or "pickle.load" in text or "pickle.loads" in text:
                 hits.append(str(file.relative_to(root)))
     assert hits == ["engine/checkpoint.py"]
+
+
+def test_atomic_files_get_normal_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "ckpt.pth.tar"
+    save_checkpoint(path, {"epoch": 1})
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
