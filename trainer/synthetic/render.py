@@ -129,14 +129,18 @@ def _photo_layers(rng: np.random.Generator, size: int, motion: HeadMotion) -> It
         yield [(draw_photo(subject, _state(motion, t)), _head_matrix(motion, t, subject.chin, size))]
 
 
-def render_video(seed: int | tuple[int, ...], frames: int, size: int = 256) -> SyntheticVideo:
-    """Render one video; the same `seed`, `frames` and `size` always give the same pixels.
+def render_video(
+    seed: int | tuple[int, ...], frames: int, size: int = 256, kind: str | None = None, loop: bool = False
+) -> SyntheticVideo:
+    """Render one video; the same arguments always give the same pixels.
 
-    Shapes: -> frames (frames, size, size, 3) uint8 RGB.
+    `kind` forces 'cartoon' or 'photo' (default: drawn from the seed); `loop` makes every motion
+    periodic over the clip, for a seamlessly looping sample. Shapes: -> frames (frames, size, size, 3) uint8.
     """
     rng = np.random.default_rng(seed)
-    kind = "photo" if rng.random() < PHOTO_PROBABILITY else "cartoon"
-    motion = random_head_motion(rng, frames)
+    drawn = "photo" if rng.random() < PHOTO_PROBABILITY else "cartoon"
+    kind = kind or drawn
+    motion = random_head_motion(rng, frames, loop=loop)
     background = random_background(rng, size)
     gain, exposure, noise = _camera_look(rng, frames, size)
     noise_order = rng.integers(0, NOISE_BANK, frames)
@@ -152,3 +156,15 @@ def render_video(seed: int | tuple[int, ...], frames: int, size: int = 256) -> S
         np.clip(frame, 0.0, 255.0, out=frame)
         out[t] = frame.astype(np.uint8)
     return SyntheticVideo(frames=out, kind=kind)
+
+
+def cartoon_portrait(seed: int, size: int = 512) -> np.ndarray:
+    """A still, front-facing cartoon head (eyes open, mouth closed) for an avatar. Shapes: -> (S, S, 3) uint8."""
+    rng = np.random.default_rng(seed)
+    background = random_background(rng, size)
+    face = random_cartoon_face(rng, size)
+    frame = background_view(background, size, 0.0, 0.0)
+    identity = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], np.float32)
+    frame = _over(frame, _rgba(*draw_body(face)), identity)
+    frame = _over(frame, _rgba(*draw_head(face, FaceState())), identity)
+    return np.clip(frame, 0.0, 255.0).astype(np.uint8)

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
 
 def smooth_signal(
-    rng: np.random.Generator, frames: int, slow: float = 0.008, fast: float = 0.06, components: int = 3
+    rng: np.random.Generator,
+    frames: int,
+    slow: float = 0.008,
+    fast: float = 0.06,
+    components: int = 3,
+    loop: bool = False,
 ) -> np.ndarray:
     """A zero-mean curve in [-1, 1] made of `components` sinusoids with frequencies in cycles/frame.
 
     Shapes: -> (frames,) float32. Amplitudes fall with frequency so motion looks like a head, not a
-    vibration.
+    vibration. With `loop`, frequencies snap to whole cycles per clip, so the last frame flows into the first.
     """
     t = np.arange(frames, dtype=np.float64)
     freqs = rng.uniform(slow, fast, components)
+    if loop:
+        freqs = np.maximum(1.0, np.round(freqs * frames)) / frames
     amps = rng.uniform(0.3, 1.0, components) / np.sqrt(freqs / slow)
     phases = rng.uniform(0.0, 2.0 * np.pi, components)
     curve = (amps[:, None] * np.sin(2.0 * np.pi * freqs[:, None] * t[None, :] + phases[:, None])).sum(0)
@@ -24,23 +32,31 @@ def smooth_signal(
 
 
 def blink_signal(
-    rng: np.random.Generator, frames: int, min_gap: int = 12, max_gap: int = 45, duration: int = 7
+    rng: np.random.Generator,
+    frames: int,
+    min_gap: int = 12,
+    max_gap: int = 45,
+    duration: int = 7,
+    loop: bool = False,
 ) -> np.ndarray:
-    """Eyelid closure in [0, 1] with a blink every `min_gap`..`max_gap` frames. Shapes: -> (frames,)."""
+    """Eyelid closure in [0, 1] with a blink every `min_gap`..`max_gap` frames. Shapes: -> (frames,).
+
+    With `loop`, no blink is cut by the clip's end (the eyes are open where the clip wraps around).
+    """
     closure = np.zeros(frames, dtype=np.float32)
     profile = np.sin(np.linspace(0.0, np.pi, duration)).astype(np.float32) ** 0.7
     start = int(rng.integers(0, max_gap // 2 + 1))
-    while start < frames:
+    while start < frames - (duration if loop else 0):
         end = min(frames, start + duration)
         closure[start:end] = np.maximum(closure[start:end], profile[: end - start])
         start += int(rng.integers(min_gap, max_gap + 1))
     return closure
 
 
-def speech_signal(rng: np.random.Generator, frames: int) -> np.ndarray:
+def speech_signal(rng: np.random.Generator, frames: int, loop: bool = False) -> np.ndarray:
     """Mouth opening in [0, 1]: syllable-rate oscillation gated by slow talk/pause phrases."""
-    syllables = 0.5 + 0.5 * smooth_signal(rng, frames, slow=0.08, fast=0.2, components=3)
-    phrases = np.clip(0.6 + 1.5 * smooth_signal(rng, frames, slow=0.01, fast=0.04, components=2), 0.0, 1.0)
+    syllables = 0.5 + 0.5 * smooth_signal(rng, frames, 0.08, 0.2, 3, loop)
+    phrases = np.clip(0.6 + 1.5 * smooth_signal(rng, frames, 0.01, 0.04, 2, loop), 0.0, 1.0)
     return np.clip(syllables * phrases * rng.uniform(0.8, 1.3), 0.0, 1.0).astype(np.float32)
 
 
@@ -68,22 +84,24 @@ def random_head_motion(
     max_angle: float = 20.0,
     max_scale: float = 0.15,
     max_shift: float = 0.08,
+    loop: bool = False,
 ) -> HeadMotion:
     """Draw a reproducible motion: rotation within +-`max_angle` degrees, scale within 1 +- `max_scale`."""
+    wave = functools.partial(smooth_signal, rng, frames, loop=loop)
     energy = rng.uniform(0.5, 1.0)  # some subjects move more than others
-    mouth = speech_signal(rng, frames)
-    jaw = np.clip(mouth * rng.uniform(0.4, 1.0) + 0.15 * smooth_signal(rng, frames, 0.02, 0.06), 0.0, 1.0)
+    mouth = speech_signal(rng, frames, loop)
+    jaw = np.clip(mouth * rng.uniform(0.4, 1.0) + 0.15 * wave(0.02, 0.06), 0.0, 1.0)
     return HeadMotion(
-        angle=max_angle * energy * smooth_signal(rng, frames),
-        scale=1.0 + max_scale * energy * smooth_signal(rng, frames, 0.005, 0.04),
-        shift_x=max_shift * energy * smooth_signal(rng, frames),
-        shift_y=0.6 * max_shift * energy * smooth_signal(rng, frames),
-        turn=np.clip(1.2 * energy * smooth_signal(rng, frames, 0.01, 0.05), -1.0, 1.0),
-        nod=np.clip(1.2 * energy * smooth_signal(rng, frames, 0.01, 0.06), -1.0, 1.0),
-        blink=blink_signal(rng, frames),
+        angle=max_angle * energy * wave(),
+        scale=1.0 + max_scale * energy * wave(0.005, 0.04),
+        shift_x=max_shift * energy * wave(),
+        shift_y=0.6 * max_shift * energy * wave(),
+        turn=np.clip(1.2 * energy * wave(0.01, 0.05), -1.0, 1.0),
+        nod=np.clip(1.2 * energy * wave(0.01, 0.06), -1.0, 1.0),
+        blink=blink_signal(rng, frames, loop=loop),
         mouth=mouth,
         jaw=jaw.astype(np.float32),
-        brows=smooth_signal(rng, frames, 0.01, 0.08),
-        background_x=2.0 * smooth_signal(rng, frames, 0.003, 0.02),
-        background_y=1.5 * smooth_signal(rng, frames, 0.003, 0.02),
+        brows=wave(0.01, 0.08),
+        background_x=2.0 * wave(0.003, 0.02),
+        background_y=1.5 * wave(0.003, 0.02),
     )
