@@ -72,7 +72,7 @@ def assets_readme() -> str:
             f"`trainer.synthetic` (seed {SAMPLE_SEED}). No real person or recording; same license as FOMM "
             "Studio (MIT).",
             "",
-            "Every file here is regenerated deterministically by `python3 -m trainer.synthetic.make_assets`.",
+            "The files above are regenerated deterministically by `python3 -m trainer.synthetic.make_assets`.",
             "The synthetic generator's only third-party pixels are scikit-image sample pictures, all public "
             "domain or CC0:",
             "",
