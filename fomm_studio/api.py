@@ -11,6 +11,7 @@ from pathlib import Path
 
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
 from engine.errors import FommError, MissingWeightsError
+from fomm_studio.animation_job import AnimationCancelledError, AnimationJob
 from fomm_studio.inspection import FrameInspector
 from fomm_studio.live_pipeline import (
     STAGES,
@@ -75,8 +76,6 @@ def run_animation_job(
     cancel: threading.Event,
 ) -> Path:
     """`fomm animate` as a function for the GUI's worker thread: returns the written video's path."""
-    from fomm_studio.animation_job import AnimationJob
-
     job = AnimationJob(
         config_path=config_path,
         checkpoint_path=checkpoint_path,
@@ -99,6 +98,7 @@ __all__ = [
     "SAMPLE_DRIVING",
     "STAGES",
     "VIDEO_SUFFIXES",
+    "AnimationCancelledError",
     "AnimationResult",
     "AnimationSession",
     "Calibrate",

@@ -182,7 +182,9 @@ class AnimatePanel(QWidget):
     def _path_row(self, text: str, browse: Callable[[], None]) -> tuple[QLineEdit, QHBoxLayout]:
         edit = QLineEdit(text)
         button = QPushButton("…")
-        button.setFixedWidth(32)
+        button.setFixedWidth(34)
+        button.setStyleSheet("padding: 4px 2px;")
+        button.setToolTip("Browse…")
         button.clicked.connect(browse)
         row = QHBoxLayout()
         row.addWidget(edit, 1)
@@ -234,7 +236,7 @@ class AnimatePanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_job)
         self.progress = QProgressBar()
-        self.progress.setFormat("%v / %m frames")
+        self.progress.setFormat("idle")
         self.progress.setValue(0)
         row = QHBoxLayout()
         row.addWidget(self.run_button, 1)
@@ -264,7 +266,8 @@ class AnimatePanel(QWidget):
         self.load_inspect.clicked.connect(self.start_inspection)
         self.frame_label = QLabel("frame –")
         self.overlay_checks = {
-            name: QCheckBox(name) for name in ("keypoints", "heatmaps", "occlusion", "masks", "deformed")
+            name: QCheckBox(name.capitalize())
+            for name in ("keypoints", "heatmaps", "occlusion", "masks", "deformed")
         }
         self.overlay_checks["keypoints"].setChecked(True)
         checks = QHBoxLayout()
@@ -375,6 +378,7 @@ class AnimatePanel(QWidget):
             self.status_message.emit("Cancelling…", "info")
 
     def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setFormat("%v / %m frames")
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
 
@@ -384,7 +388,10 @@ class AnimatePanel(QWidget):
         self.load_preview(Path(path))
 
     def _on_job_failed(self, text: str) -> None:
-        self.error.emit(f"Animation failed: {text}")
+        if self._job is not None and self._job.cancel.is_set():
+            self.status_message.emit("Animation cancelled; no output was written", "info")
+        else:
+            self.error.emit(f"Animation failed: {text}")
 
     def _on_job_stopped(self) -> None:
         self._job = None

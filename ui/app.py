@@ -203,11 +203,11 @@ class ScriptedRun:
         self.timeout.stop()
         window = self.window
         stats = self.stats()
-        window.live.shutdown()  # type: ignore[attr-defined]
-        if self.args.screenshot is not None:
+        if self.args.screenshot is not None:  # while still running, as the user sees it
             self.args.screenshot.parent.mkdir(parents=True, exist_ok=True)
             if not window.grab().save(str(self.args.screenshot)):  # type: ignore[attr-defined]
                 error, code = error or f"{self.args.screenshot}: could not write the screenshot", code or 1
+        window.live.shutdown()  # type: ignore[attr-defined]
         if error is None:
             print(json.dumps(stats), flush=True)
         else:

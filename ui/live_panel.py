@@ -73,6 +73,10 @@ class AvatarGallery(QWidget):
         title = QLabel("Avatars")
         title.setStyleSheet("font-weight: 600; color: #c9ced6;")
         layout.addWidget(title)
+        self.hint = QLabel("No avatars yet.\nOpen an image, or drop one here.")
+        self.hint.setStyleSheet("color: #6b727d;")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.hint)
         layout.addWidget(self.list, 1)
         layout.addWidget(self.open_button)
         self.setMinimumWidth(214)
@@ -93,6 +97,7 @@ class AvatarGallery(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             item.setToolTip(str(path))
             self.list.addItem(item)
+            self.hint.hide()
         if select:
             self.list.setCurrentItem(item)
 

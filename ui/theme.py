@@ -40,6 +40,15 @@ QProgressBar::chunk {{ background: {ACCENT}; border-radius: 3px; }}
 QToolBar {{ background: #1f2227; border-bottom: 1px solid #2a2e35; spacing: 8px; padding: 4px; }}
 QLabel#badge {{ border-radius: 4px; padding: 2px 8px; font-weight: 600; }}
 QScrollArea {{ border: none; }}
+QCheckBox::indicator, QRadioButton::indicator {{ width: 14px; height: 14px; border: 1px solid #5a616c;
+               background: #22262c; }}
+QCheckBox::indicator {{ border-radius: 3px; }}
+QRadioButton::indicator {{ border-radius: 8px; }}
+QCheckBox::indicator:hover, QRadioButton::indicator:hover {{ border-color: {ACCENT}; }}
+QCheckBox::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; }}
+QRadioButton::indicator:checked {{ background: qradialgradient(cx:0.5, cy:0.5, radius:0.5, fx:0.5, fy:0.5,
+               stop:0 white, stop:0.35 white, stop:0.45 {ACCENT}, stop:1 {ACCENT}); border-color: {ACCENT}; }}
+QCheckBox::indicator:disabled, QRadioButton::indicator:disabled {{ border-color: #3a404a; background: #1b1e23; }}
 """
 
 

@@ -64,14 +64,18 @@ def driving_video(tmp_path: Path) -> Path:
 @pytest.fixture()
 def make_window(qtbot, tiny_entry) -> Iterator[Callable[..., object]]:
     """Factory owning window lifetime: windows are closed (threads joined) at teardown."""
+    from PySide6.QtWidgets import QApplication
+
     from fomm_studio.api import Settings
     from ui.main_window import MainWindow
+    from ui.theme import apply_dark_theme
 
     windows = []
 
     def factory(settings: Settings | None = None) -> MainWindow:
         registry, entry = tiny_entry
         settings = settings or Settings(model_id=entry.model_id, camera="synthetic")
+        apply_dark_theme(QApplication.instance())
         window = MainWindow(settings, registry, save_on_close=False)
         qtbot.addWidget(window)
         window.resize(1280, 800)

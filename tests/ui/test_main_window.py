@@ -141,4 +141,21 @@ def test_animate_tab_scrubber_inspects_frames(
     assert later.args[0] == 8
     a, b = first.args[1], later.args[1]
     assert a.driving.shape == b.driving.shape and not np.array_equal(a.driving, b.driving)
+    window.tabs.setCurrentWidget(panel)
+    qtbot.wait(50)
     save_artifact(window, "animate-inspect.png")
+
+
+def test_animate_tab_runs_a_real_job(qtbot, make_window, avatar_path, driving_video, tmp_path) -> None:
+    from fomm_studio.api import VideoReader
+
+    panel = make_window().animate
+    output = tmp_path / "result.mp4"
+    panel.source_edit.setText(str(avatar_path))
+    panel.driving_edit.setText(str(driving_video))
+    panel.output_edit.setText(str(output))
+    with qtbot.waitSignal(panel.job_finished, timeout=60000) as blocker:
+        panel.start_job()
+    assert blocker.args[0] == output and panel.progress.value() == panel.progress.maximum() == 12
+    assert sum(1 for _ in VideoReader(output).frames()) == 12
+    qtbot.waitUntil(lambda: panel.preview_view.has_image(), timeout=20000)
