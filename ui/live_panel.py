@@ -89,8 +89,8 @@ class AvatarGallery(QWidget):
                     self.add(path, select=False)
 
     def add(self, path: Path, select: bool = True) -> None:
-        """Add (once) and optionally select an avatar image."""
-        path = Path(path)
+        """Add (once, by resolved path) and optionally select an avatar image."""
+        path = Path(path).resolve()
         item = self._find(path)
         if item is None:
             item = QListWidgetItem(QIcon(QPixmap(str(path))), path.stem.replace("_", " "))
