@@ -4,7 +4,7 @@ One process:
     fomm train --config C --data DIR --run-dir R [--max-steps N] [--resume]
     python3 -m trainer.train --config C --data DIR --run-dir R ...
 Several (DistributedDataParallel; gloo on CPU, nccl on CUDA; only rank 0 logs and saves):
-    torchrun --nproc_per_node=2 -m trainer.train --config C --data DIR --run-dir R
+    torchrun --standalone --nproc_per_node=2 -m trainer.train --config C --data DIR --run-dir R
 
 Each step: kp_detector + generator forward on a (source, driving) pair, the loss terms of
 `trainer.losses` summed, one Adam step each (betas 0.5, 0.999), then a discriminator step when the

@@ -1,6 +1,6 @@
 """Entry point of a training process: `python3 -m trainer.train ...` (also what torchrun starts).
 
-    torchrun --nproc_per_node=2 -m trainer.train --config C --data DIR --run-dir R --max-steps 1000
+    torchrun --standalone --nproc_per_node=2 -m trainer.train --config C --data DIR --run-dir R --max-steps 1000
 
 `fomm train` uses the same arguments (`add_train_arguments`, `options_from_args`).
 """

@@ -13,7 +13,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train a FOMM model on a folder of videos",
         description="Train (or --resume) a FOMM model. Writes config.yaml, events.jsonl, samples/ and "
         "checkpoints/ to --run-dir. Create a file named STOP there to save and stop. "
-        "Several processes: torchrun --nproc_per_node=N -m trainer.train <same arguments>.",
+        "Several processes: torchrun --standalone --nproc_per_node=N -m trainer.train <same arguments>.",
     )
     add_train_arguments(parser)
     parser.set_defaults(func=run)
