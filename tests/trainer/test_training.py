@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -263,3 +264,23 @@ def test_two_process_gloo_run(
     assert [e["step"] for e in events if e["type"] == "step"] == [1, 2, 3]  # rank 0 only logs
     assert next(e for e in events if e["type"] == "start")["world_size"] == 2
     assert load_checkpoint(run_dir / "checkpoints" / "step-00000003.pth.tar")["studio"]["world_size"] == 2
+
+
+def test_prepare_faces_crops_each_video_to_the_head(tmp_path: Path) -> None:
+    from skimage import data as skdata
+
+    from fomm_studio.commands.train import prepare_faces
+    from tests.trainer.videos import write_frame_folder
+
+    astronaut = skdata.astronaut()  # 512 x 512, public domain, a clear frontal face
+    frames = [np.roll(astronaut, shift=8 * i, axis=1) for i in range(3)]
+    source = tmp_path / "raw"
+    write_frame_folder(source / "train" / "astro", frames)
+    write_frame_folder(source / "test" / "astro2", frames[:2])
+    out = prepare_faces(source, tmp_path / "faces", 64)
+    crops = sorted((out / "train" / "astro").glob("*.png"))
+    assert len(crops) == 3 and len(list((out / "test" / "astro2").glob("*.png"))) == 2
+    assert (out / "train" / "astro" / ".done").read_text().startswith("3/3 frames with a face")
+    import cv2
+
+    assert cv2.imread(str(crops[0])).shape == (64, 64, 3)
