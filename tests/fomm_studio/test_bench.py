@@ -18,12 +18,12 @@ RATIO_LINE = re.compile(r"^ratio vox-256/lite-256: (?P<ratio>[\d.]+)x faster$", 
 
 
 def test_bench_lite_against_vox_prints_fps_and_ratio(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["bench", "--config", "lite", "--frames", "3", "--warmup", "1", "--threads", "2"]) == 0
+    assert main(["bench", "--config", "lite", "--frames", "3", "--warmup", "1", "--threads", "1"]) == 0
     out = capsys.readouterr().out
     rows = {m["name"]: m for m in map(FPS_LINE.match, out.splitlines()) if m}
     assert set(rows) == {"lite-256", "vox-256"}
     for row in rows.values():
-        assert float(row["fps"]) == pytest.approx(1000.0 / float(row["ms"]), rel=0.02)
+        assert float(row["fps"]) == pytest.approx(1000.0 / float(row["ms"]), rel=0.02, abs=0.051)  # 1 decimal
     assert float(rows["vox-256"]["params"]) == pytest.approx(59.79, abs=0.01)  # the published architecture
     assert float(rows["lite-256"]["params"]) < 1.0
     ratio = RATIO_LINE.search(out)
