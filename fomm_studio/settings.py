@@ -55,6 +55,9 @@ class Settings:
     animate_output: str = ""
     animate_find_best_frame: bool = False
     animate_device: str = "cpu"
+    train_dataset: str = ""
+    train_run_dir: str = ""
+    train_config: str = ""  # a preset name or a config file path
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": SCHEMA_VERSION, **dataclasses.asdict(self)}
