@@ -34,10 +34,13 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     try:
         data = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else "unpickling failed"
-        if "weights_only" in str(exc) or "Unsupported global" in str(exc):
+        holds_code, detail = _unpickling_problem(exc)
+        if holds_code:
             reason = "it contains Python objects or code that a weights-only load refuses"
-        raise CheckpointError(f"{path}: not a safe checkpoint: {reason}") from None
+            raise CheckpointError(f"{path}: not a safe checkpoint: {reason}") from None
+        raise CheckpointError(
+            f"{path}: not a readable checkpoint (corrupt or truncated?): {detail}"
+        ) from None
     except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, OSError, IndexError, KeyError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CheckpointError(f"{path}: not a readable checkpoint (corrupt or truncated?): {first}") from None
@@ -46,6 +49,19 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
             f"{path}: not a FOMM checkpoint (top level is {type(data).__name__}, not a dict)"
         )
     return data
+
+
+# Phrases of torch's weights-only unpickler when a file names a class or function to call (code);
+# anything else it refuses (e.g. "Unsupported operand 250") is a damaged file, not a hostile one.
+_CODE_PHRASES = ("GLOBAL", "Can only create", "Can only build", "reduce")
+
+
+def _unpickling_problem(exc: pickle.UnpicklingError) -> tuple[bool, str]:
+    """(whether the file asks to run code, the unpickler's own one-line reason)."""
+    text = str(exc)
+    detail = text.split("WeightsUnpickler error:", 1)[-1].strip()
+    first = detail.splitlines()[0] if detail else "unpickling failed"
+    return any(phrase in detail for phrase in _CODE_PHRASES), first
 
 
 def model_state_dicts(checkpoint: Mapping[str, Any], path: str | Path) -> dict[str, dict[str, torch.Tensor]]:
