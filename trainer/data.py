@@ -157,15 +157,16 @@ def _read_frame_folder(path: Path) -> tuple[list[np.ndarray], float | None]:
 def _read_video_file(path: Path) -> tuple[list[np.ndarray], float | None]:
     import av  # imported here: only decoding needs it
 
+    if path.stat().st_size == 0:
+        raise FommError(f"{path}: video file is empty")
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
             fps = float(stream.average_rate) if stream.average_rate else None
             frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
     except (av.FFmpegError, IndexError, ValueError) as exc:
-        raise FommError(
-            f"{path}: cannot decode video ({str(exc).splitlines()[0] if str(exc) else exc!r})"
-        ) from None
+        reason = getattr(exc, "strerror", None) or (str(exc).splitlines()[0] if str(exc) else repr(exc))
+        raise FommError(f"{path}: cannot decode video ({reason})") from None
     return frames, fps
 
 
@@ -216,9 +217,10 @@ def scan_dataset(
             except (FommError, OSError, ValueError) as exc:
                 report.unreadable.append((path, str(exc)))
     if not report.train:
+        first = f": {report.unreadable[0][1]}" if report.unreadable else ""  # names the file and why
         raise DatasetError(
             f"{root}: no usable training video (looked for {', '.join(VIDEO_SUFFIXES)} files and "
-            f"frame folders; {len(report.unreadable)} unreadable)"
+            f"frame folders; {len(report.unreadable)} unreadable{first})"
         )
     return report
 
