@@ -164,7 +164,7 @@ def test_reconstruction_loss_falls(
         )
     )
     run_dir = tmp_path / "learn"
-    assert train(options(config, video_dataset, frame_cache, run_dir, max_steps=60, batch_size=2)) == 0
+    assert train(options(config, video_dataset, frame_cache, run_dir, max_steps=60, batch_size=1)) == 0
     losses = step_losses(run_dir)
     recon = [losses[s]["reconstruction"] for s in sorted(losses)]
     assert len(recon) == 60 and all(math.isfinite(v) for step in losses.values() for v in step.values())
