@@ -67,10 +67,19 @@ class DenseMotionNetwork(nn.Module):
         warped = F.grid_sample(repeated, motions.reshape(b * k1, h, w, 2), align_corners=False)
         return warped.view(b, k1, -1, h, w)
 
+    def downsample(self, source_image: torch.Tensor) -> torch.Tensor:
+        """The source at this network's working scale; cacheable while the source is unchanged."""
+        return self.down(source_image) if self.scale_factor != 1 else source_image
+
     def forward(
-        self, source_image: torch.Tensor, kp_driving: KeypointDict, kp_source: KeypointDict
+        self,
+        source_image: torch.Tensor,
+        kp_driving: KeypointDict,
+        kp_source: KeypointDict,
+        motion_source: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        source = self.down(source_image) if self.scale_factor != 1 else source_image
+        """`motion_source` (from `downsample`) skips re-blurring an unchanged source."""
+        source = self.downsample(source_image) if motion_source is None else motion_source
         b, _, h, w = source.shape
         heatmap = self.heatmap_representation(h, w, kp_source, kp_driving)
         motions = sparse_motions(h, w, kp_source, kp_driving)  # (B, K+1, h, w, 2)

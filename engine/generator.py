@@ -86,13 +86,18 @@ class OcclusionAwareGenerator(nn.Module):
         kp_driving: KeypointDict,
         kp_source: KeypointDict,
         source_features: torch.Tensor | None = None,
+        motion_source: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        """`source_features` (from `encode_source`) skips re-encoding an unchanged source."""
+        """`source_features` (from `encode_source`) and `motion_source` (the dense motion network's
+        `downsample`) skip recomputing what depends only on an unchanged source."""
         out = self.encode_source(source_image) if source_features is None else source_features
         result: dict[str, torch.Tensor] = {}
         if self.dense_motion_network is not None:
             dense = self.dense_motion_network(
-                source_image=source_image, kp_driving=kp_driving, kp_source=kp_source
+                source_image=source_image,
+                kp_driving=kp_driving,
+                kp_source=kp_source,
+                motion_source=motion_source,
             )
             result["mask"] = dense["mask"]
             result["sparse_deformed"] = dense["sparse_deformed"]

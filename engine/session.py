@@ -105,6 +105,7 @@ class AnimationSession:
         self._source: torch.Tensor | None = None
         self._source_image: np.ndarray | None = None
         self._source_features: torch.Tensor | None = None
+        self._motion_source: torch.Tensor | None = None
         self._kp_source: KeypointDict | None = None
         self._kp_initial: KeypointDict | None = None
         self.keypoint_filter: KeypointFilter | None = None
@@ -139,6 +140,8 @@ class AnimationSession:
         with self._inference():
             kp_source = self.models.kp_detector(source)
             features = self.models.generator.encode_source(source)
+            dense = self.models.generator.dense_motion_network
+            self._motion_source = dense.downsample(source) if dense is not None else None
         self._source, self._kp_source, self._source_features = source, kp_source, features
         self._source_image = tensor_to_image(source)
         self._kp_initial = None
@@ -193,6 +196,7 @@ class AnimationSession:
                 kp_source=self._kp_source,
                 kp_driving=kp_norm,
                 source_features=self._source_features,
+                motion_source=self._motion_source,
             )
             self._sync()
             timings["generator"] = (time.perf_counter() - gen_start) * 1000.0

@@ -126,3 +126,16 @@ def test_sparse_motion_gradcheck() -> None:
         return sparse_motions(4, 5, {"value": vs, "jacobian": js}, {"value": vd, "jacobian": jd})
 
     assert torch.autograd.gradcheck(f, (kp_s["value"], kp_s["jacobian"], kp_d["value"], kp_d["jacobian"]))
+
+
+@pytest.mark.parametrize(("size", "scale"), [(64, 0.25), (250, 0.25), (37, 0.5), (30, 0.3)])
+def test_antialias_strided_path_equals_blur_then_nearest(size: int, scale: float) -> None:
+    import torch.nn.functional as F
+
+    from engine.blocks import AntiAliasInterpolation2d
+
+    down = AntiAliasInterpolation2d(3, scale)
+    x = torch.rand(2, 3, size, size + 3)
+    padded = F.pad(x, (down.ka, down.kb, down.ka, down.kb))
+    reference = F.interpolate(F.conv2d(padded, down.weight, groups=3), scale_factor=(scale, scale))
+    assert torch.allclose(down(x), reference, atol=1e-6)
