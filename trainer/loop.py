@@ -227,17 +227,22 @@ def build_trainables(config: FommConfig, device: torch.device) -> Trainables:
 
 
 def resume_state(options: TrainOptions, trainables: Trainables, events: rf.EventLog) -> TrainState:
-    """Newest readable checkpoint of the run (falling back to older ones); fresh state if none."""
+    """Newest readable checkpoint of the run (falling back to older ones); fresh state if it has none,
+    CheckpointError if it has some and none loads."""
     if not options.resume:
         return TrainState()
+    problems = []
     for path in reversed(rf.step_checkpoints(options.run_dir)):
         try:
             state, _ = restore(path, trainables)
         except CheckpointError as exc:
             events.write("warning", message=f"cannot resume from {path}: {exc}")
+            problems.append(str(exc))
             continue
         events.write("resumed", path=str(path), step=state.step, epoch=state.epoch)
         return state
+    if problems:  # starting over would silently overwrite the run the user asked to continue
+        raise CheckpointError(f"--resume: no checkpoint of the run can be loaded; the newest: {problems[0]}")
     events.write("warning", message="--resume: no checkpoint in the run folder; starting from scratch")
     return TrainState()
 
