@@ -149,6 +149,7 @@ class LivePanel(QWidget):
         self._shown_since_tick = 0
         self.fps = 0.0
         self._restart_pending = False
+        self._failure: str | None = None  # why the current worker stopped, if it failed
         self._build()
         self.setAcceptDrops(True)
         self.fps_timer = QTimer(self)
@@ -391,6 +392,7 @@ class LivePanel(QWidget):
             self.status_message.emit(notice.text, "info")
 
     def _on_failed(self, text: str) -> None:
+        self._failure = text
         self.output_view.set_message(f"Stopped: {text}\nPress Start to try again.", "error")
         self.error.emit(text)
 
@@ -399,7 +401,11 @@ class LivePanel(QWidget):
             return  # a previous worker's late signal
         self.controller.shutdown()
         self._set_running_ui(False)
-        self.status_message.emit("Live view stopped", "info")
+        failure, self._failure = self._failure, None
+        if failure is None:
+            self.status_message.emit("Live view stopped", "info")
+        else:  # keep the reason in the status line, not just in the dialog the user may close
+            self.status_message.emit(f"Live view stopped: {failure}", "error")
         if self._restart_pending:
             self._restart_pending = False
             self.start()
