@@ -29,6 +29,7 @@ from fomm_studio.api import (
     VIDEO_SUFFIXES,
     Calibrate,
     ChangeSource,
+    FommError,
     LiveFrame,
     LiveOptions,
     ModelCache,
@@ -42,6 +43,7 @@ from fomm_studio.api import (
     StartRecording,
     StopRecording,
     pipeline_factory,
+    read_image,
     virtual_camera_availability,
 )
 from ui.image_view import ImageView
@@ -345,9 +347,14 @@ class LivePanel(QWidget):
         self.controller.post(SetOptions(options))
 
     def _on_avatar_selected(self, path: Path) -> None:
+        if not self.running:  # the worker reads it when running; now read it the way the worker will
+            try:
+                self.avatar_view.set_image(read_image(path))
+            except FommError as exc:
+                self.avatar_view.set_image(None)
+                self.error.emit(f"Avatar not usable: {exc}")
+                return
         self.settings.avatar = str(path)
-        if not self.running:
-            self.avatar_view.set_pixmap(QPixmap(str(path)))
         self.controller.post(SetAvatar(path))
 
     # -- worker signals -------------------------------------------------------------------------
