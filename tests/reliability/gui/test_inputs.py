@@ -1,0 +1,208 @@
+"""Bad-input matrix of the GUI paths that read files: one test per row.
+
+Live tab (avatar opened into the gallery while the live view runs), Animate tab (its three path
+fields, then Animate) and the model picker (open config + checkpoint, then Start). A bad file must
+show an error naming the file in the status line and the error dialog, and the window must stay
+usable; awkward but valid images must animate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from fomm_studio.api import LiveOptions, LivePipeline, SyntheticSource, VideoReader, plain_cropper
+from tests.reliability import bad_files
+
+pytestmark = pytest.mark.timeout(120)
+
+IMAGE_ROWS: dict[str, tuple[Callable[[Path], Path], str | None]] = {
+    "empty-file": (bad_files.empty, "image file is empty"),
+    "text-named-png": (bad_files.text, "not an image"),
+    "grayscale-works": (bad_files.grayscale_png, None),
+    "rgba-works": (bad_files.rgba_png, None),
+    "8x8-works": (bad_files.tiny_png, None),
+    "2000x100-works": (bad_files.wide_png, None),
+}
+
+
+def fast_factory(entry, avatar: Path):
+    """The live pipeline the GUI builds, minus the camera and face tracker (synthetic frames, centre crop)."""
+
+    def build() -> LivePipeline:
+        pipeline = LivePipeline(
+            entry.load(),
+            lambda _spec: SyntheticSource(size=96, realtime=False),
+            "synthetic",
+            LiveOptions(face_crop=False),
+            cropper=plain_cropper,
+            display_size=96,
+        )
+        pipeline.set_avatar_file(avatar)
+        return pipeline
+
+    return build
+
+
+def assert_error_shown(window, *parts: str) -> None:
+    """The status line and a visible error dialog carry the message; the window is still there."""
+    text = window.status_label.text()
+    for part in parts:
+        assert part in text, f"{part!r} not in the status line {text!r}"
+    boxes = [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+    assert boxes and all(part in boxes[0].text() for part in parts), [b.text() for b in boxes]
+    assert window.isVisible()
+
+
+def error_in_status(window, part: str) -> Callable[[], bool]:
+    return lambda: part in window.status_label.text() and window.status_label.styleSheet() != ""
+
+
+# -- Live tab: an avatar opened while the live view runs ---------------------------------------------
+@pytest.mark.parametrize("row", list(IMAGE_ROWS))
+def test_live_avatar_row(row: str, qtbot, make_window, tiny_entry, avatar_path: Path, tmp_path: Path) -> None:
+    maker, problem = IMAGE_ROWS[row]
+    window = make_window()
+    live = window.live
+    _registry, entry = tiny_entry
+    live.gallery.add(avatar_path)
+    assert live.start(fast_factory(entry, avatar_path))
+    with qtbot.waitSignal(live.frame_shown, timeout=30000) as first:
+        pass
+    before = first.args[0].panes.avatar
+    path = maker(tmp_path / f"opened-{row}.png")
+    live.gallery.add(path)
+    if problem is not None:
+        qtbot.waitUntil(error_in_status(window, problem), timeout=20000)
+        assert_error_shown(window, path.name, problem)
+        with qtbot.waitSignal(live.frame_shown, timeout=20000) as later:  # still animating the old avatar
+            pass
+        assert np.array_equal(later.args[0].panes.avatar, before)
+    else:
+        qtbot.waitUntil(lambda: f"Avatar: {path.name}" in window.status_label.text(), timeout=20000)
+        qtbot.waitUntil(lambda: _shows_new_avatar(live, before), timeout=20000)
+    assert live.running and window.isVisible()
+
+
+@pytest.mark.parametrize("row", list(IMAGE_ROWS))
+def test_live_avatar_row_while_stopped(row: str, qtbot, make_window, tmp_path: Path) -> None:
+    """Opened before Start: a bad file is reported at once, a good one shows in the Avatar pane."""
+    maker, problem = IMAGE_ROWS[row]
+    window = make_window()
+    path = maker(tmp_path / f"opened-{row}.png")
+    window.live.gallery.add(path)
+    if problem is not None:
+        qtbot.waitUntil(error_in_status(window, problem), timeout=10000)
+        assert_error_shown(window, path.name, problem)
+        assert not window.live.avatar_view.has_image()
+    else:
+        assert window.live.avatar_view.has_image()
+        assert window.status_label.styleSheet() == "" or "error" not in window.status_label.text().lower()
+
+
+def _shows_new_avatar(live, before: np.ndarray) -> bool:
+    frame = live.worker.pipeline and live.frames_shown and live.avatar_view.has_image()
+    return bool(frame) and not np.array_equal(live.worker.pipeline._avatar_display, before)
+
+
+# -- Animate tab: source image and driving video fields ------------------------------------------
+ANIMATE_ROWS: dict[str, tuple[str, Callable[[Path], Path], str | None]] = {
+    **{f"source-{k}": ("source", maker, problem) for k, (maker, problem) in IMAGE_ROWS.items()},
+    "driving-empty-file": ("driving", bad_files.empty, "video file is empty"),
+    "driving-random-bytes": ("driving", bad_files.random_bytes, "not a video file"),
+    "driving-truncated": ("driving", bad_files.truncated_video, "not a video file"),
+}
+
+
+@pytest.mark.parametrize("row", list(ANIMATE_ROWS))
+def test_animate_tab_row(
+    row: str, qtbot, make_window, avatar_path: Path, driving_video: Path, tmp_path: Path
+) -> None:
+    field, maker, problem = ANIMATE_ROWS[row]
+    window = make_window()
+    panel = window.animate
+    output = tmp_path / "result.mp4"
+    bad = maker(tmp_path / ("bad.png" if field == "source" else "bad.mp4"))
+    panel.source_edit.setText(str(bad if field == "source" else avatar_path))
+    panel.driving_edit.setText(str(bad if field == "driving" else driving_video))
+    panel.output_edit.setText(str(output))
+    if problem is not None:
+        panel.start_job()
+        qtbot.waitUntil(error_in_status(window, problem), timeout=30000)
+        assert_error_shown(window, bad.name, problem)
+        qtbot.waitUntil(panel.run_button.isEnabled, timeout=10000)  # ready for the next try
+        assert not output.exists()
+    else:
+        with qtbot.waitSignal(panel.job_finished, timeout=60000):
+            panel.start_job()
+        frames = list(VideoReader(output))
+        assert len(frames) == 12 and frames[0].shape == (64, 64, 3)
+        assert all(f.std() > 1 for f in frames)  # real pictures (the tiny test model has random weights)
+
+
+# -- Model picker: open config + checkpoint, then Start ------------------------------------------
+def _unknown_key(config: Path) -> None:
+    bad_files.config_variant(config, config, {"model_params.common_params.num_keypoints": 5})
+
+
+def _wrong_type(config: Path) -> None:
+    bad_files.config_variant(config, config, {"model_params.common_params.num_kp": "five"})
+
+
+MODEL_ROWS: dict[str, tuple[str, Callable[[Path, Path, Path], object], str]] = {
+    "checkpoint-empty-file": (
+        "model.pth.tar",
+        lambda c, k, m: bad_files.empty(k),
+        "checkpoint file is empty",
+    ),
+    "checkpoint-random-bytes": (
+        "model.pth.tar",
+        lambda c, k, m: bad_files.random_bytes(k),
+        "not a readable checkpoint",
+    ),
+    "checkpoint-runs-code": (
+        "model.pth.tar",
+        lambda c, k, m: bad_files.code_checkpoint(k, m),
+        "not a safe checkpoint",
+    ),
+    "checkpoint-other-config": (
+        "model.pth.tar",
+        lambda c, k, m: bad_files.checkpoint_for_other_config(c, k),
+        "does not fit the config",
+    ),
+    "config-unknown-key": ("model.yaml", lambda c, k, m: _unknown_key(c), "unknown key"),
+    "config-wrong-type": ("model.yaml", lambda c, k, m: _wrong_type(c), "must be an integer"),
+}
+
+
+@pytest.mark.parametrize("row", list(MODEL_ROWS))
+def test_model_picker_row(
+    row: str,
+    qtbot,
+    make_window,
+    tiny_checkpoint: Path,
+    tiny_config_path: Path,
+    avatar_path: Path,
+    tmp_path: Path,
+) -> None:
+    name, spoil, problem = MODEL_ROWS[row]
+    config, checkpoint, marker = tmp_path / "model.yaml", tmp_path / "model.pth.tar", tmp_path / "PAYLOAD-RAN"
+    config.write_bytes(tiny_config_path.read_bytes())
+    checkpoint.write_bytes(tiny_checkpoint.read_bytes())
+    spoil(config, checkpoint, marker)
+    window = make_window()
+    window.settings.camera = "synthetic"
+    window.live.source_spec = "synthetic"
+    window.live.gallery.add(avatar_path)
+    entry = window.add_model_files(config, checkpoint)
+    if entry is not None:  # accepted by name; the files are read when the model is used
+        assert window.current_model().model_id == entry.model_id
+        window.live.start()
+    qtbot.waitUntil(lambda: not window.live.running, timeout=30000)
+    assert_error_shown(window, name, problem)
+    assert window.isVisible() and window.live.start_button.text() == "Start"
+    assert not marker.exists(), "a checkpoint's pickled code was executed"
