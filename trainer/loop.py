@@ -552,9 +552,9 @@ class CheckpointSaver:
             if is_best:
                 save_checkpoint(self.folder / rf.BEST_NAME, entries)
         except OSError as exc:
-            self.events.write(
-                "error", message=f"cannot save checkpoint {path}: {exc}; previous checkpoints kept"
-            )
+            message = f"cannot save checkpoint {path}: {exc}; previous checkpoints kept"
+            self.events.write("error", message=message)
+            print(f"warning: {message}", file=sys.stderr)  # training goes on; the user must still know
             return
         self.last_saved_step = state.step
         self.events.write(
