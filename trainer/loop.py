@@ -172,7 +172,8 @@ def prepare_vgg(config: FommConfig, options: TrainOptions) -> Vgg19 | None:
 
 
 def prepare_run_dir(options: TrainOptions, config: FommConfig, info: DistInfo) -> None:
-    """Create the run folder, refuse to overwrite another run, clear a stale STOP, save the config."""
+    """Create the run folder, refuse to overwrite another run, clear a stale STOP and the temp files of
+    checkpoint writes a kill interrupted, save the config."""
     if info.is_main:
         run_dir = options.run_dir
         has_run = bool(rf.step_checkpoints(run_dir)) or rf.has_step_events(run_dir)
@@ -183,6 +184,8 @@ def prepare_run_dir(options: TrainOptions, config: FommConfig, info: DistInfo) -
             )
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / rf.STOP_NAME).unlink(missing_ok=True)
+        for partial in (run_dir / rf.CHECKPOINT_DIR).glob(".*.tmp"):  # a write killed half-way
+            partial.unlink(missing_ok=True)
         text = yaml.safe_dump(config_to_dict(config), sort_keys=False)
         atomic_write_text(run_dir / rf.CONFIG_NAME, text)
     barrier(info)
