@@ -103,12 +103,15 @@ def load_settings(path: Path | None = None) -> Settings:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Settings()
+    except UnicodeDecodeError as exc:  # binary garbage: as corrupt as bad JSON
+        _keep_corrupt_copy(path, f"not UTF-8 text ({exc})")
+        return Settings()
     except OSError as exc:
         log.warning("%s: cannot read settings (%s); using defaults", path, exc)
         return Settings()
     try:
         data = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except json.JSONDecodeError as exc:
         _keep_corrupt_copy(path, f"not valid JSON ({exc})")
         return Settings()
     if not isinstance(data, dict):
