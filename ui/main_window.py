@@ -35,6 +35,7 @@ from fomm_studio.api import (
 from ui.animate_panel import AnimatePanel
 from ui.live_panel import LivePanel
 from ui.theme import DANGER, OK, WARN
+from ui.train_panel import TrainPanel
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +56,12 @@ class MainWindow(QMainWindow):
         self._build_model_bar()
         self.live = LivePanel(settings, self.current_model)
         self.animate = AnimatePanel(settings, self.current_model)
+        self.train = TrainPanel(settings)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.live, "Live")
         self.tabs.addTab(self.animate, "Animate")
-        self.tabs.addTab(self._train_placeholder(), "Train")
+        self.tabs.addTab(self.train, "Train")
         self.setCentralWidget(self.tabs)
         self._build_status_bar()
         self._connect_panels()
@@ -192,18 +194,27 @@ class MainWindow(QMainWindow):
         self._error_box.show()
 
     def _connect_panels(self) -> None:
-        for panel in (self.live, self.animate):
+        for panel in (self.live, self.animate, self.train):
             panel.status_message.connect(self.show_status)
             panel.error.connect(self.show_error)
         self.live.stats_text.connect(self.stats_label.setText)
+        self.train.use_in_live.connect(self.use_run_checkpoint)
 
-    def _train_placeholder(self) -> QWidget:
-        label = QLabel(
-            "Training from the GUI is coming soon.\nMeanwhile: fomm train --config CONFIG --data DATA"
-        )
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        label.setStyleSheet("color: #8a919c; font-size: 14px;")
-        return label
+    def use_run_checkpoint(self, run_dir: Path, checkpoint: Path) -> ModelEntry | None:
+        """Register a training run's checkpoints and switch the Live tab to `checkpoint`."""
+        try:
+            entries = self.registry.register_run_checkpoints(run_dir)
+        except FommError as exc:
+            self.show_error(str(exc))
+            return None
+        entry = next((e for e in entries if e.checkpoint_path.resolve() == checkpoint.resolve()), None)
+        if entry is None:
+            self.show_error(f"{checkpoint}: not a checkpoint of the run {run_dir}")
+            return None
+        self.select_model(entry.model_id)
+        self.tabs.setCurrentWidget(self.live)
+        self.show_status(f"Live model: {entry.name}")
+        return entry
 
     # -- shortcuts ------------------------------------------------------------------------------
     def _install_shortcuts(self) -> None:
@@ -268,9 +279,13 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         """Join the worker threads before the window goes, then remember the window and choices."""
+        if not self.train.confirm_close():  # a running training: stop it, leave it running, or cancel
+            event.ignore()
+            return
         QApplication.instance().removeEventFilter(self)
         self.live.shutdown()
         self.animate.shutdown()
+        self.train.shutdown()
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         if self.save_on_close:
             try:
