@@ -136,7 +136,10 @@ class ModelRegistry:
     def restore(self, saved: list[dict[str, str]]) -> None:
         """Re-add remembered custom models; entries whose files vanished are kept and shown as missing."""
         for item in saved:
-            config, checkpoint = item.get("config"), item.get("checkpoint")
-            if isinstance(config, str) and isinstance(checkpoint, str):
+            if not isinstance(item, dict):  # a hand-edited or damaged settings file
+                continue
+            config, checkpoint, name = item.get("config"), item.get("checkpoint"), item.get("name")
+            if isinstance(config, str) and isinstance(checkpoint, str) and config and checkpoint:
                 c, k = Path(config), Path(checkpoint)
-                self.add(ModelEntry(custom_model_id(c, k), item.get("name") or c.stem, c, k, "custom"))
+                label = name if isinstance(name, str) and name else c.stem
+                self.add(ModelEntry(custom_model_id(c, k), label, c, k, "custom"))
