@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 import os
 import shutil
 import sys
@@ -64,7 +65,8 @@ class Settings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Settings:
-        """Keep the known keys whose type matches the default's; anything else falls back to the default."""
+        """Keep the known keys whose type matches the default's (floats finite); anything else falls back
+        to the default."""
         defaults = cls()
         values: dict[str, Any] = {}
         for f in dataclasses.fields(cls):
@@ -75,6 +77,8 @@ class Settings:
                 continue
             if isinstance(default, float) and isinstance(value, int):
                 value = float(value)
+            if isinstance(value, float) and not math.isfinite(value):  # JSON's NaN / Infinity
+                continue
             if isinstance(value, type(default)):
                 values[f.name] = value
         return cls(**values)
