@@ -89,7 +89,8 @@ class LiveControls(QScrollArea):
         self.mirror = self._check("Mirror (X)", self.settings.mirror)
         self.zoom = QSlider(Qt.Orientation.Horizontal)
         self.zoom.setRange(100, 300)
-        self.zoom.setValue(int(self.settings.zoom * 100))
+        # Clamped: a hand-edited settings file may say 1e308.
+        self.zoom.setValue(int(min(max(self.settings.zoom, 1.0), 3.0) * 100))
         self.zoom.setToolTip("Zoom into the crop (+ / -); arrow keys move it")
         self.zoom.valueChanged.connect(self._emit)
         reset = QPushButton("Reset framing")
@@ -117,7 +118,7 @@ class LiveControls(QScrollArea):
         self.smoothing = self._check("Smooth keypoints", self.settings.smoothing)
         self.smoothing_strength = QSlider(Qt.Orientation.Horizontal)
         self.smoothing_strength.setRange(0, 100)
-        self.smoothing_strength.setValue(int(self.settings.smoothing_strength * 100))
+        self.smoothing_strength.setValue(int(min(max(self.settings.smoothing_strength, 0.0), 1.0) * 100))
         self.smoothing_strength.setToolTip("One-Euro filter strength: more = steadier, slightly more lag")
         self.smoothing_strength.valueChanged.connect(self._emit)
         row = QHBoxLayout()
