@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -12,8 +13,9 @@ PACKAGES = ("engine", "trainer", "fomm_studio", "ui")
 
 
 def source_files() -> list[Path]:
+    """Everything that ships or runs by hand: the packages, main.py and the benchmarks (not tests)."""
     files = [f for p in PACKAGES for f in (REPO / p).rglob("*.py")]
-    return [*files, REPO / "main.py"]
+    return [*files, REPO / "main.py", *(REPO / "benchmarks").glob("*.py")]
 
 
 def test_lower_layers_import_without_qt() -> None:
@@ -38,8 +40,13 @@ UNSAFE = {
     r"os\.system\(": "os.system",
     r"os\.popen\(": "os.popen",
     r"pickle\.loads?\(": "pickle.load",
-    r"yaml\.load\(": "yaml.load (use yaml.safe_load)",
+    r"yaml\.(unsafe_|full_)?load(_all)?\(": "yaml.load (use yaml.safe_load)",
     r"torch\.load\(": "torch.load",
+    # Other loaders that run code from a file, or spawn a shell.
+    r"pickle\.Unpickler\(|marshal\.loads?\(|shelve\.open\(|joblib\.load\(|dill\.loads?\(": "code-running loader",
+    r"allow_pickle\s*=\s*True": "np.load with allow_pickle=True",
+    r"torch\.jit\.load\(|torch\.hub\.load\(|load_state_dict_from_url\(": "torch loader around the safe one",
+    r"os\.(spawn|exec)[lv]p?e?\(|pty\.spawn\(": "os.spawn*/exec*",
 }
 
 
@@ -60,3 +67,68 @@ def test_every_torch_load_is_weights_only() -> None:
     text = (REPO / "engine" / "checkpoint.py").read_text(encoding="utf-8")
     calls = re.findall(r"torch\.load\(([^)]*)\)", text)
     assert calls and all("weights_only=True" in c for c in calls)
+
+
+SUBPROCESS_CALLS = {"run", "Popen", "call", "check_call", "check_output", "getoutput", "getstatusoutput"}
+
+
+def _is_command_string(node: ast.expr) -> bool:
+    """A literal, f-string, concatenation or format/join that builds one command string."""
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.JoinedStr):
+        return True
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)):
+        return _is_command_string(node.left) or _is_command_string(node.right)
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("format", "join")
+        and isinstance(node.func.value, ast.Constant)
+        and isinstance(node.func.value.value, str)
+    )
+
+
+def _command_string_calls(tree: ast.AST) -> list[tuple[int, str]]:
+    """subprocess.* and QProcess starts whose command is one string (shell-style) instead of a list."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        name, owner = node.func.attr, node.func.value
+        first = node.args[0] if node.args else None
+        if isinstance(owner, ast.Name) and owner.id == "subprocess" and name in SUBPROCESS_CALLS:
+            if name in ("getoutput", "getstatusoutput") or (first is not None and _is_command_string(first)):
+                found.append((node.lineno, f"subprocess.{name} with a command string"))
+        elif name == "startCommand":  # QProcess.startCommand splits one string like a shell
+            found.append((node.lineno, "QProcess.startCommand"))
+        elif (
+            name in ("start", "startDetached", "execute")
+            and len(node.args) == 1
+            and _is_command_string(first)
+        ):
+            found.append((node.lineno, f"QProcess.{name} with one command string"))
+    return found
+
+
+def test_processes_are_started_with_argument_lists() -> None:
+    found = []
+    for file in source_files():
+        tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+        found += [f"{file.relative_to(REPO)}:{line}: {what}" for line, what in _command_string_calls(tree)]
+    assert found == []
+
+
+def test_the_process_scan_catches_command_strings() -> None:
+    """The scan above would see the usual ways of building one command string."""
+    bad = (
+        "subprocess.run('ffmpeg -i ' + path)\n"
+        "subprocess.Popen(f'fomm train {args}')\n"
+        "subprocess.check_output(' '.join(argv))\n"
+        "subprocess.getoutput(command)\n"
+        "process.startCommand(command)\n"
+        "QProcess.startDetached('python3 -m trainer.train')\n"
+    )
+    good = "subprocess.run([sys.executable, '-m', 'x'])\nsubprocess.Popen(command)\nprocess.start(program, arguments)\n"
+    assert len(_command_string_calls(ast.parse(bad))) == 6
+    assert _command_string_calls(ast.parse(good)) == []
