@@ -5,3 +5,7 @@ import os
 # OpenCV prints its own multi-line warnings when probing cameras that are absent; the GUI and the
 # command line report those cases in one clear line of their own instead.
 os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
+
+from ui.refcount_guard import protect_none
+
+protect_none()  # before any Qt call: PySide6 6.12 leaks references to None on Python < 3.12
