@@ -6,6 +6,6 @@ import os
 # command line report those cases in one clear line of their own instead.
 os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
 
-from ui.refcount_guard import protect_none
+from ui.refcount_guard import protect_singletons
 
-protect_none()  # before any Qt call: PySide6 6.12 leaks references to None on Python < 3.12
+protect_singletons()  # before any Qt call: PySide6 6.12 drops references to None/True/False on Python < 3.12

@@ -1,10 +1,12 @@
-"""Keeps a PySide6 reference-count bug from aborting the app on Python < 3.12.
+"""Keeps PySide6 reference-count bugs from aborting the app on Python < 3.12.
 
-PySide6 6.12 releases one reference to `None` it never took on every call of a method that returns
-nothing (`update()`, `setText()`, `setInterval()`...). From Python 3.12 `None` is immortal and this is
-harmless; before, its count (some 60,000 in this app) runs out after a few minutes of live video and
-the interpreter aborts with "none_dealloc: deallocating None". `protect_none()` raises the count of
-`None` once by 2**40, so no number of such calls can bring it to zero, as Python 3.12 does for good.
+PySide6 6.12 releases references it never took: one to `None` on every call of a method that
+returns nothing (`update()`, `setText()`, `setInterval()`...), and one to `True` or `False` on every
+delivery of a signal to a Python slot. From Python 3.12 these objects are immortal and this is
+harmless; before, their counts (some 60,000 and 30,000 in this app) run out after minutes of live
+video and the interpreter aborts ("none_dealloc: deallocating None", "bool_dealloc: deallocating True
+or False"). `protect_singletons()` raises each count once by 2**40, so no number of such calls can
+bring it to zero, as Python 3.12 does for good.
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ import platform
 import sys
 
 RESERVE = 1 << 40
+SINGLETONS = (None, True, False)
 
 
-def protect_none() -> bool:
-    """Raise None's reference count once per process; True when this call did (CPython < 3.12 only)."""
+def protect_singletons() -> bool:
+    """Raise the reference counts of None, True and False once per process; True when this call did
+    (CPython < 3.12 only)."""
     if sys.version_info >= (3, 12) or platform.python_implementation() != "CPython":
         return False
-    refcount = ctypes.c_ssize_t.from_address(id(None))  # ob_refcnt is a PyObject's first field
-    if refcount.value >= RESERVE:
+    counts = [ctypes.c_ssize_t.from_address(id(obj)) for obj in SINGLETONS]  # ob_refcnt: first field
+    if any(count.value >= RESERVE for count in counts):
         return False  # done already
-    if refcount.value != sys.getrefcount(None) - 1:  # not the layout assumed here: leave it alone
-        return False
-    refcount.value += RESERVE
+    if any(count.value != sys.getrefcount(obj) - 1 for count, obj in zip(counts, SINGLETONS, strict=True)):
+        return False  # not the object layout assumed here: leave them alone
+    for count in counts:
+        count.value += RESERVE
     return True
