@@ -3,8 +3,10 @@
     python3 benchmarks/soak_live.py [--frames 10000] [--warmup 100] [--threads 1] [--display 256]
 
 Prints RSS after warm-up and at the end (after a garbage collection), their difference, frames per
-second, frames dropped by the latest-frame slot and the most frames alive at once. Asserts nothing
-about time; the bounded test is tests/reliability/gui/test_soak.py (1,000 frames).
+second, frames dropped by the latest-frame slot, the most frames alive at once, and how the reference
+counts of shared constants drift per frame (a binding that drops references it never took shows up
+there long before it aborts the process; see ui/refcount_guard.py). Asserts nothing about time; the
+bounded test is tests/reliability/gui/test_soak.py (1,000 frames).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ def main() -> int:
     wait_until(app, lambda: painter.painted >= args.warmup)
     gc.collect()
     rss_start, t0, painted0 = rss_mb(), time.perf_counter(), painter.painted
+    refs_start = constant_refcounts()
     report_every = max(args.frames // 10, 1)
     next_report = report_every
     while painter.painted < args.frames:
@@ -52,22 +55,29 @@ def main() -> int:
             next_report += report_every
         time.sleep(0.001)
     seconds = time.perf_counter() - t0
+    frames = max(painter.painted - painted0, 1)
+    drift = {name: (now - refs_start[name]) / frames for name, now in constant_refcounts().items()}
     worker = controller.worker
     produced, dropped = (worker.produced, worker.dropped) if worker else (0, 0)
     controller.shutdown()
     gc.collect()
     rss_end = rss_mb()
-    fps = (painter.painted - painted0) / seconds
+    fps = frames / seconds
     print(
         f"frames painted {painter.painted}, produced {produced}, dropped {dropped}, most alive at once {most_alive}"
     )
     print(
         f"RSS after warm-up {rss_start:.1f} MB, at end {rss_end:.1f} MB, growth {rss_end - rss_start:+.1f} MB"
     )
+    print("refcount drift per frame: " + ", ".join(f"{name} {value:+.2f}" for name, value in drift.items()))
     print(
         f"{fps:.1f} frames/s painted over {seconds:.1f} s (torch threads {args.threads}, pane {args.display} px)"
     )
     return 0
+
+
+def constant_refcounts() -> dict[str, int]:
+    return {repr(obj): sys.getrefcount(obj) for obj in (None, True, False, 0, 1, (), "")}
 
 
 def wait_until(app: QApplication, done) -> None:
