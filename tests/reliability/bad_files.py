@@ -37,7 +37,7 @@ def truncated_video(path: Path) -> Path:
     return path
 
 
-def front_indexed_truncated_video(path: Path, frames: int = 30) -> Path:
+def front_indexed_truncated_video(path: Path, frames: int = 16) -> Path:
     """A `faststart` mp4 (index first, as web downloads are) cut in the middle: early frames still decode."""
     rng = np.random.default_rng(3)
     whole = path.with_name("whole-" + path.name)

@@ -102,7 +102,7 @@ def argv(command: str, i: Inputs, extra: tuple[str, ...] = ()) -> list[str]:
 
 def start_subprocess(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     """Start `python -m fomm_studio.cli ARGS` as a user runs it (its own process, logging unconfigured)."""
-    full_env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), **env}
+    full_env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "OMP_NUM_THREADS": "1", **env}
     return subprocess.Popen(
         [sys.executable, "-m", "fomm_studio.cli", *args],
         stdout=subprocess.PIPE,

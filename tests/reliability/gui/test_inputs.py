@@ -201,7 +201,8 @@ def test_model_picker_row(
     if entry is not None:  # accepted by name; the files are read when the model is used
         assert window.current_model().model_id == entry.model_id
         window.live.start()
-    qtbot.waitUntil(lambda: not window.live.running, timeout=30000)
+    qtbot.waitUntil(lambda: problem in window.status_label.text() and not window.live.running, timeout=30000)
+    qtbot.waitUntil(lambda: window.live.start_button.text() == "Start", timeout=10000)  # worker joined
     assert_error_shown(window, name, problem)
     assert window.isVisible() and window.live.start_button.text() == "Start"
     assert not marker.exists(), "a checkpoint's pickled code was executed"

@@ -10,11 +10,9 @@ import collections
 import gc
 import os
 import weakref
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
 
 from fomm_studio.api import LiveFrame, LiveOptions, LivePipeline, SyntheticSource, plain_cropper
 
@@ -43,18 +41,7 @@ class TrackedPipeline(LivePipeline):
         return frame
 
 
-@pytest.fixture()
-def one_torch_thread() -> Iterator[None]:
-    """The soak measures memory, not speed: one thread keeps it fast while other work shares the CPU
-    (two spinning thread pools on two busy cores made each tiny frame ~100x slower here)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.slow
-@pytest.mark.usefixtures("one_torch_thread")
 @pytest.mark.skipif(not Path("/proc/self/statm").is_file(), reason="reads RSS from /proc")
 def test_live_tab_soak_keeps_memory_flat_and_one_pending_frame(
     qtbot, make_window, tiny_entry, avatar_path: Path
