@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,7 +44,8 @@ from fomm_studio.api import (
     run_animation_job,
 )
 from ui.image_view import ImageView
-from ui.live_worker import LIVE_THREADS, WORKER_ERRORS
+from ui.live_worker import WORKER_ERRORS
+from ui.worker_threads import WorkerThreads
 
 log = logging.getLogger(__name__)
 
@@ -124,17 +125,6 @@ class InspectWorker(QObject):
             self.rendered.emit(index, inspector.inspect(index, overlays))
 
 
-def start_in_thread(worker: QObject, run: Callable[[], None], stopped: Any) -> QThread:
-    """Move `worker` to a new QThread, run it, and quit the thread when it emits `stopped`."""
-    thread = QThread()
-    worker.moveToThread(thread)
-    thread.started.connect(run)
-    stopped.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-    LIVE_THREADS.add(thread)
-    thread.start()
-    return thread
-
-
 class AnimatePanel(QWidget):
     """The Animate tab."""
 
@@ -148,7 +138,7 @@ class AnimatePanel(QWidget):
         super().__init__(parent)
         self.settings = settings
         self.model_provider = model_provider
-        self._threads: list[tuple[QObject, QThread]] = []
+        self._threads = WorkerThreads(self)
         self._job: TaskWorker | None = None
         self._inspector: InspectWorker | None = None
         self._preview_frames: list[Any] = []
@@ -365,7 +355,7 @@ class AnimatePanel(QWidget):
         worker.failed.connect(self._on_job_failed)
         worker.stopped.connect(self._on_job_stopped)
         self._job = worker
-        self._threads.append((worker, start_in_thread(worker, worker.run, worker.stopped)))
+        self._threads.start(worker)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
@@ -397,7 +387,7 @@ class AnimatePanel(QWidget):
         self._job = None
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
-        self._reap_threads()
+        self._threads.reap()
 
     # -- preview --------------------------------------------------------------------------------
     def load_preview(self, path: Path) -> None:
@@ -414,8 +404,8 @@ class AnimatePanel(QWidget):
         worker = TaskWorker(decode)
         worker.finished.connect(self._on_preview_loaded)
         worker.failed.connect(lambda text: self.error.emit(f"Preview: {text}"))
-        worker.stopped.connect(self._reap_threads)
-        self._threads.append((worker, start_in_thread(worker, worker.run, worker.stopped)))
+        worker.stopped.connect(self._threads.reap)
+        self._threads.start(worker)
 
     def _on_preview_loaded(self, frames: list[Any]) -> None:
         self._preview_frames, self._preview_index = frames, 0
@@ -445,9 +435,9 @@ class AnimatePanel(QWidget):
         worker.ready.connect(self._on_inspect_ready)
         worker.rendered.connect(self._on_rendered)
         worker.failed.connect(lambda text: self.error.emit(f"Inspection: {text}"))
-        worker.stopped.connect(self._reap_threads)
+        worker.stopped.connect(self._threads.reap)
         self._inspector = worker
-        self._threads.append((worker, start_in_thread(worker, worker.run, worker.stopped)))
+        self._threads.start(worker)
         self.status_message.emit("Loading the driving video for inspection…", "info")
 
     def _motion(self) -> MotionOptions:
@@ -483,26 +473,9 @@ class AnimatePanel(QWidget):
             self._inspector = None
 
     # -- lifetime -------------------------------------------------------------------------------
-    def _reap_threads(self) -> None:
-        """Forget finished threads."""
-        alive = []
-        for worker, thread in self._threads:
-            if thread.isFinished():
-                worker.deleteLater()
-                thread.deleteLater()
-            else:
-                alive.append((worker, thread))
-        self._threads = alive
-
     def shutdown(self, timeout_ms: int = 15000) -> bool:
         """Cancel everything and join every thread (window closing)."""
         self.preview_timer.stop()
         self.cancel_job()
         self._stop_inspector()
-        ok = True
-        for worker, thread in self._threads:
-            if isinstance(worker, TaskWorker):
-                worker.cancel.set()
-            ok = thread.wait(timeout_ms) and ok
-        self._reap_threads()
-        return ok
+        return self._threads.join(timeout_ms)

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QThread, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -56,11 +56,12 @@ from fomm_studio.api import (
     vgg_weights_problem,
     write_run_config,
 )
-from ui.animate_panel import TaskWorker, start_in_thread
+from ui.animate_panel import TaskWorker
 from ui.image_view import ImageView
 from ui.theme import DANGER, OK, WARN
 from ui.train_process import TrainingProcess
 from ui.train_views import CheckpointTable, CollapsibleLog, CurvePlot
+from ui.worker_threads import WorkerThreads
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class TrainPanel(QWidget):
         self.config_path: Path | None = None
         self.monitor: RunMonitor | None = None
         self._scan: TaskWorker | None = None
-        self._threads: list[tuple[TaskWorker, QThread]] = []
+        self._threads = WorkerThreads(self)
         self._sample_shown: Path | None = None
         self.process = TrainingProcess(self)
         self.process.output.connect(self._on_output)
@@ -314,9 +315,9 @@ class TrainPanel(QWidget):
         worker.progress.connect(self._on_scan_progress)
         worker.finished.connect(self._on_scan_done)
         worker.failed.connect(self._on_scan_failed)
-        worker.stopped.connect(self._reap_threads)
+        worker.stopped.connect(self._threads.reap)
         self._scan = worker
-        self._threads.append((worker, start_in_thread(worker, worker.run, worker.stopped)))
+        self._threads.start(worker)
         self.report_view.setPlainText(f"Scanning {folder}…")
 
     def _on_scan_progress(self, done: int, total: int) -> None:
@@ -624,25 +625,10 @@ class TrainPanel(QWidget):
                 )
         return True
 
-    def _reap_threads(self) -> None:
-        alive = []
-        for worker, thread in self._threads:
-            if thread.isFinished():
-                worker.deleteLater()
-                thread.deleteLater()
-            else:
-                alive.append((worker, thread))
-        self._threads = alive
-
     def shutdown(self, timeout_ms: int = 15000) -> bool:
         """Stop polling and join the scan thread (the training process itself is detached)."""
         self.timer.stop()
-        ok = True
-        for worker, thread in self._threads:
-            worker.cancel.set()
-            ok = thread.wait(timeout_ms) and ok
-        self._reap_threads()
-        return ok
+        return self._threads.join(timeout_ms)
 
 
 def _spin(low: int, high: int) -> QSpinBox:
