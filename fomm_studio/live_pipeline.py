@@ -240,6 +240,8 @@ class LivePipeline:
         session: AnimationSession | None = None,
     ):
         self.options = options or LiveOptions()
+        if session is None and models.device.type == "cpu":
+            models.to_channels_last()
         self.session = session or AnimationSession(models, self.options.motion)
         self.session.set_options(self.options.motion)
         self._set_smoothing(self.options)

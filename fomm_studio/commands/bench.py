@@ -62,10 +62,7 @@ def build_bench_models(config_path: Path, channels_last: bool, seed: int = 0) ->
     """Random-weight kp detector and generator of a config, in eval mode."""
     torch.manual_seed(seed)
     models = build_models(load_config(config_path)).eval()
-    if channels_last:
-        models.kp_detector.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-        models.generator.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-    return models
+    return models.to_channels_last() if channels_last else models
 
 
 def driving_clip(size: int, frames: int, seed: int = 0) -> np.ndarray:

@@ -139,3 +139,13 @@ def test_keypoint_filter_is_applied_to_driving_keypoints(tiny_models) -> None:
     result = session.animate(frame(64, 64, 2))
     np.testing.assert_allclose(result.kp_driving.value, 0.25)
     np.testing.assert_allclose(result.kp_norm.value, 0.25)
+
+
+def test_channels_last_models_give_the_same_frames(tiny_models) -> None:
+    session = AnimationSession(tiny_models)
+    session.set_source(frame(64, 64, 1))
+    before = session.animate(frame(64, 64, 2)).image
+    tiny_models.to_channels_last()
+    session.set_source(frame(64, 64, 1))
+    after = session.animate(frame(64, 64, 2)).image
+    assert np.abs(before.astype(int) - after.astype(int)).max() <= 1
