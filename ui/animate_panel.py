@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QRadioButton,
@@ -45,6 +44,7 @@ from fomm_studio.api import (
 )
 from ui.image_view import ImageView
 from ui.live_worker import WORKER_ERRORS
+from ui.path_row import path_row
 from ui.worker_threads import WorkerThreads
 
 log = logging.getLogger(__name__)
@@ -169,26 +169,14 @@ class AnimatePanel(QWidget):
         layout.addWidget(left_widget)
         layout.addLayout(right, 1)
 
-    def _path_row(self, text: str, browse: Callable[[], None]) -> tuple[QLineEdit, QHBoxLayout]:
-        edit = QLineEdit(text)
-        button = QPushButton("…")
-        button.setFixedWidth(34)
-        button.setStyleSheet("padding: 4px 2px;")
-        button.setToolTip("Browse…")
-        button.clicked.connect(browse)
-        row = QHBoxLayout()
-        row.addWidget(edit, 1)
-        row.addWidget(button)
-        return edit, row
-
     def _files_group(self) -> QGroupBox:
         group = QGroupBox("Input and output")
         form = QFormLayout(group)
-        self.source_edit, row = self._path_row(self.settings.animate_source, self._browse_source)
+        self.source_edit, row = path_row(self._browse_source, self.settings.animate_source)
         form.addRow("Source image", row)
-        self.driving_edit, row = self._path_row(self.settings.animate_driving, self._browse_driving)
+        self.driving_edit, row = path_row(self._browse_driving, self.settings.animate_driving)
         form.addRow("Driving video", row)
-        self.output_edit, row = self._path_row(self.settings.animate_output, self._browse_output)
+        self.output_edit, row = path_row(self._browse_output, self.settings.animate_output)
         form.addRow("Output video", row)
         return group
 

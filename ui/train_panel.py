@@ -58,6 +58,7 @@ from fomm_studio.api import (
 )
 from ui.animate_panel import TaskWorker
 from ui.image_view import ImageView
+from ui.path_row import path_row
 from ui.theme import DANGER, OK, WARN
 from ui.train_process import TrainingProcess
 from ui.train_views import CheckpointTable, CollapsibleLog, CurvePlot
@@ -122,22 +123,12 @@ class TrainPanel(QWidget):
         layout.addWidget(scroll)
         layout.addWidget(self._live_view(), 1)
 
-    def _path_row(self, browse: Callable[[], None], placeholder: str) -> tuple[QLineEdit, QHBoxLayout]:
-        edit = QLineEdit()
-        edit.setPlaceholderText(placeholder)
-        button = QPushButton("…")
-        button.setFixedWidth(34)
-        button.setStyleSheet("padding: 4px 2px;")
-        button.clicked.connect(browse)
-        row = QHBoxLayout()
-        row.addWidget(edit, 1)
-        row.addWidget(button)
-        return edit, row
-
     def _dataset_group(self) -> QGroupBox:
         group = QGroupBox("Dataset")
         layout = QVBoxLayout(group)
-        self.dataset_edit, row = self._path_row(self.browse_dataset, "folder of videos (or drop one here)")
+        self.dataset_edit, row = path_row(
+            self.browse_dataset, placeholder="folder of videos (or drop one here)"
+        )
         self.dataset_edit.editingFinished.connect(lambda: self.set_dataset(Path(self.dataset_edit.text())))
         layout.addLayout(row)
         self.report_view = QPlainTextEdit()
@@ -186,7 +177,7 @@ class TrainPanel(QWidget):
         self.backend_combo.addItems(list(PERCEPTUAL_BACKENDS))
         self.backend_combo.currentTextChanged.connect(self._check_vgg)
         form.addRow("Perceptual loss", self.backend_combo)
-        self.vgg_edit, row = self._path_row(self.browse_vgg, "default: torch hub location")
+        self.vgg_edit, row = path_row(self.browse_vgg, placeholder="default: torch hub location")
         self.vgg_edit.textChanged.connect(self._check_vgg)
         form.addRow("VGG weights", row)
         self.vgg_warning = QLabel()
@@ -197,7 +188,7 @@ class TrainPanel(QWidget):
     def _run_group(self) -> QGroupBox:
         group = QGroupBox("Run")
         form = QFormLayout(group)
-        self.run_edit, row = self._path_row(self.browse_run_dir, f"new folder under {self.runs_root}")
+        self.run_edit, row = path_row(self.browse_run_dir, placeholder=f"new folder under {self.runs_root}")
         self.run_edit.editingFinished.connect(lambda: self.show_run(self._run_dir_text()))
         form.addRow("Run folder", row)
         self.device_combo = QComboBox()
