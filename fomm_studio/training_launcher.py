@@ -159,6 +159,7 @@ class LaunchRequest:
     run_dir: Path
     config_path: Path | None = None
     resume: bool = False
+    init_from: Path | None = None
     device: str = "cpu"
     processes: int = 1
     max_steps: int | None = None
@@ -173,6 +174,8 @@ def validate_request(request: LaunchRequest, cuda_count: int) -> None:
     if not request.data_dir.is_dir():
         raise LaunchError(f"{request.data_dir}: dataset folder not found")
     _check_run_dir(request)
+    if request.init_from is not None and not request.resume and not request.init_from.is_file():
+        raise LaunchError(f"{request.init_from}: checkpoint to start from not found")
     if request.device not in ("cpu", "cuda"):
         raise LaunchError(f"device must be 'cpu' or 'cuda', got {request.device!r}")
     if request.device == "cuda" and cuda_count < 1:
@@ -214,6 +217,8 @@ def trainer_arguments(request: LaunchRequest) -> list[str]:
     args += ["--device", request.device]
     if request.resume:
         args.append("--resume")
+    elif request.init_from is not None:
+        args += ["--init-from", str(request.init_from.resolve())]
     optional = {
         "--max-steps": request.max_steps,
         "--cache-dir": request.cache_dir.resolve() if request.cache_dir is not None else None,

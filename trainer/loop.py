@@ -57,6 +57,7 @@ from trainer.losses import (
 from trainer.state import Trainables, TrainState, build_entries, restore
 from trainer.vgg import Vgg19, load_vgg19, resolve_vgg19_weights
 from trainer.visualize import sample_strip, write_png
+from trainer.warm_start import warm_start
 
 RECENT_WINDOW = 50  # steps averaged to pick the best checkpoint
 
@@ -70,6 +71,7 @@ class TrainOptions:
     config_path: Path | None = None
     max_steps: int | None = None
     resume: bool = False
+    init_from: Path | None = None
     device: str = "auto"
     batch_size: int | None = None
     num_workers: int = 0
@@ -118,6 +120,7 @@ def _train(options: TrainOptions, info: DistInfo) -> int:
             config=str(options.config_path),
             data=str(options.data),
             resume=options.resume,
+            init_from=str(options.init_from) if options.init_from else None,
             world_size=info.world_size,
             device=str(info.device),
             seed=options.seed,
@@ -250,6 +253,24 @@ def resume_state(options: TrainOptions, trainables: Trainables, events: rf.Event
     return TrainState()
 
 
+def apply_init_from(
+    options: TrainOptions, trainables: Trainables, state: TrainState, events: rf.EventLog, info: DistInfo
+) -> None:
+    """Weights of --init-from for a new run; a resumed run keeps its own (the flag is then moot)."""
+    if options.init_from is None:
+        return
+    if state.step > 0:
+        events.write(
+            "warning",
+            message=f"--init-from {options.init_from} ignored: the run resumes from its own checkpoint",
+        )
+        return
+    report = warm_start(options.init_from, trainables.models)
+    events.write("warm_start", **report.to_dict())
+    if info.is_main:
+        print(report.summary(), file=sys.stderr)
+
+
 def step_seed(seed: int, step: int) -> int:
     """Seed of the random TPS warp of a step: a pure function, so resuming reproduces it."""
     return int.from_bytes(hashlib.sha256(f"{seed}:{step}".encode()).digest()[:7], "little")
@@ -291,6 +312,7 @@ def build_session(
     tp = config.train_params
     trainables = build_trainables(config, info.device)
     state = resume_state(options, trainables, events)
+    apply_init_from(options, trainables, state, events, info)
     amp = options.amp and info.device.type == "cuda"
     if options.amp and not amp:
         events.write("warning", message="--amp needs CUDA; training in float32")

@@ -37,6 +37,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--resume", action="store_true", help="continue from the run folder's newest checkpoint"
     )
+    parser.add_argument(
+        "--init-from",
+        type=Path,
+        help="start a new run from this checkpoint's weights (every tensor that fits the config)",
+    )
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default)")
     parser.add_argument("--batch-size", type=int, help="override train_params.batch_size (per process)")
     parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes (default 0)")
@@ -69,12 +74,15 @@ def options_from_args(args: argparse.Namespace) -> TrainOptions:
             raise FommError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
     if args.num_workers < 0:
         raise FommError(f"--num-workers must be 0 or more, got {args.num_workers}")
+    if args.init_from is not None and not args.init_from.is_file():
+        raise FommError(f"--init-from: no checkpoint file at {args.init_from}")
     return TrainOptions(
         data=args.data,
         run_dir=args.run_dir,
         config_path=args.config,
         max_steps=args.max_steps,
         resume=args.resume,
+        init_from=args.init_from,
         device=args.device,
         batch_size=args.batch_size,
         num_workers=args.num_workers,

@@ -191,6 +191,14 @@ class TrainPanel(QWidget):
         self.run_edit, row = path_row(self.browse_run_dir, placeholder=f"new folder under {self.runs_root}")
         self.run_edit.editingFinished.connect(lambda: self.show_run(self._run_dir_text()))
         form.addRow("Run folder", row)
+        self.init_edit, row = path_row(
+            self.browse_init_checkpoint, placeholder="random weights, or a checkpoint to fine-tune"
+        )
+        self.init_edit.setToolTip(
+            "A new run starts from this checkpoint's weights (those that fit the preset), "
+            "e.g. the default model or an original vox checkpoint"
+        )
+        form.addRow("Start from", row)
         self.device_combo = QComboBox()
         self.device_combo.addItem("CPU", "cpu")
         gpus = cuda_device_count()
@@ -415,6 +423,13 @@ class TrainPanel(QWidget):
             self.run_edit.setText(name)
             self.show_run(Path(name))
 
+    def browse_init_checkpoint(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Checkpoint to start from", "", "FOMM checkpoints (*.pth.tar *.pth *.tar)"
+        )
+        if name:
+            self.init_edit.setText(name)
+
     def _run_dir_text(self) -> Path | None:
         text = self.run_edit.text().strip()
         return Path(text) if text else None
@@ -468,6 +483,7 @@ class TrainPanel(QWidget):
             run_dir=run_dir,
             config_path=config,
             resume=resume,
+            init_from=Path(init) if (init := self.init_edit.text().strip()) and not resume else None,
             device=str(self.device_combo.currentData()),
             processes=self.processes.value(),
             max_steps=self.max_steps.value() or None,

@@ -83,6 +83,27 @@ def test_resume_uses_the_runs_own_config(tmp_path: Path, data_dir: Path, tiny_co
     assert "--resume" in command and "--config" not in command
 
 
+def test_a_new_run_can_start_from_a_checkpoint(
+    tmp_path: Path, data_dir: Path, tiny_config_path: Path, tiny_checkpoint: Path
+) -> None:
+    command = build_command(request(tmp_path, data_dir, tiny_config_path, init_from=tiny_checkpoint), 0)
+    assert command[command.index("--init-from") + 1] == str(tiny_checkpoint.resolve())
+    with pytest.raises(LaunchError, match="nowhere.pth.tar: checkpoint to start from not found"):
+        build_command(
+            request(tmp_path, data_dir, tiny_config_path, init_from=tmp_path / "nowhere.pth.tar"), 0
+        )
+
+
+def test_resume_ignores_the_start_checkpoint(
+    tmp_path: Path, data_dir: Path, tiny_config_path: Path, tiny_checkpoint: Path
+) -> None:
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text(tiny_config_path.read_text())
+    command = build_command(request(tmp_path, data_dir, None, resume=True, init_from=tiny_checkpoint), 0)
+    assert "--resume" in command and "--init-from" not in command
+
+
 def test_supervised_command_wraps_the_list(tmp_path: Path) -> None:
     wrapped = supervised_command(["py", "-m", "trainer.train"], tmp_path, python="py")
     assert wrapped == ["py", "-m", "fomm_studio.training_supervisor", "--status",

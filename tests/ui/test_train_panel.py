@@ -181,6 +181,9 @@ def test_inputs_are_checked_before_anything_starts(
     assert not panel.start_training() and "VGG-19 weights not found" in errors[-1]
     panel.backend_combo.setCurrentText("pyramid_l1_ssim")
     assert not panel.vgg_warning.isVisibleTo(panel)
+    panel.init_edit.setText(str(tmp_path / "missing.pth.tar"))
+    assert not panel.start_training() and "missing.pth.tar: checkpoint to start from not found" in errors[-1]
+    panel.init_edit.setText("")
     assert not runs.exists()  # nothing was written
 
     mime = QMimeData()
