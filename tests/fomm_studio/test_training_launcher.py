@@ -191,6 +191,9 @@ def test_run_dir_names_and_environment(tmp_path: Path) -> None:
     assert default_run_dir(tmp_path, now) == tmp_path / "run-20240506-070809-2"
     env = process_environment({"PYTHONPATH": "/elsewhere"})
     assert env["PYTHONPATH"].split(":")[1] == "/elsewhere" and env["PYTHONUNBUFFERED"] == "1"
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE"
+    kept = process_environment({"OMP_WAIT_POLICY": "ACTIVE"})  # a user's own choice stays
+    assert kept["OMP_WAIT_POLICY"] == "ACTIVE"
     assert (Path(env["PYTHONPATH"].split(":")[0]) / "trainer" / "train.py").is_file()
 
 
