@@ -70,11 +70,17 @@ def custom_model_id(config_path: Path, checkpoint_path: Path) -> str:
     return "custom-" + hashlib.sha1(key).hexdigest()[:10]
 
 
+def run_model_id(config_path: Path, checkpoint_path: Path) -> str:
+    """Id of a Trainer run checkpoint: stable too, so "Use in Live" is remembered across restarts."""
+    return "run-" + custom_model_id(config_path, checkpoint_path).removeprefix("custom-")
+
+
 class ModelRegistry:
     """Ordered collection of `ModelEntry`; the default model is always first."""
 
     def __init__(self, default_config: Path = DEFAULT_CONFIG, default_checkpoint: Path = DEFAULT_CHECKPOINT):
         self._entries: dict[str, ModelEntry] = {}
+        self._remembered_runs: set[str] = set()
         default = ModelEntry(
             DEFAULT_MODEL_ID, "Default lite 256", default_config, default_checkpoint, "default"
         )
@@ -107,7 +113,7 @@ class ModelRegistry:
             raise FommError(f"{run}: not a training run folder (no config.yaml)")
         added = []
         for checkpoint in sorted(run.rglob("*.pth.tar")):
-            model_id = "run-" + custom_model_id(config, checkpoint).removeprefix("custom-")
+            model_id = run_model_id(config, checkpoint)
             name = f"{run.name} / {checkpoint.name}"
             added.append(self.add(ModelEntry(model_id, name, config, checkpoint, "run")))
         return added
@@ -125,12 +131,23 @@ class ModelRegistry:
     def __contains__(self, model_id: object) -> bool:
         return model_id in self._entries
 
+    def remember(self, model_id: str) -> None:
+        """Keep a run checkpoint in the settings (the user chose it for Live); other run entries are
+        listed only while their run is open, so dozens of checkpoints do not pile up in the picker."""
+        if self.get(model_id).kind == "run":
+            self._remembered_runs.add(model_id)
+
     def to_settings(self) -> list[dict[str, str]]:
-        """The user-added entries, for the settings file."""
+        """The user-added entries and remembered run checkpoints, for the settings file."""
         return [
-            {"config": str(e.config_path), "checkpoint": str(e.checkpoint_path), "name": e.name}
+            {
+                "config": str(e.config_path),
+                "checkpoint": str(e.checkpoint_path),
+                "name": e.name,
+                "kind": e.kind,
+            }
             for e in self._entries.values()
-            if e.kind == "custom"
+            if e.kind == "custom" or e.model_id in self._remembered_runs
         ]
 
     def restore(self, saved: list[dict[str, str]]) -> None:
@@ -142,4 +159,8 @@ class ModelRegistry:
             if isinstance(config, str) and isinstance(checkpoint, str) and config and checkpoint:
                 c, k = Path(config), Path(checkpoint)
                 label = name if isinstance(name, str) and name else c.stem
-                self.add(ModelEntry(custom_model_id(c, k), label, c, k, "custom"))
+                if item.get("kind") == "run":
+                    entry = self.add(ModelEntry(run_model_id(c, k), label, c, k, "run"))
+                    self._remembered_runs.add(entry.model_id)
+                else:
+                    self.add(ModelEntry(custom_model_id(c, k), label, c, k, "custom"))

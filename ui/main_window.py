@@ -211,6 +211,8 @@ class MainWindow(QMainWindow):
         if entry is None:
             self.show_error(f"{checkpoint}: not a checkpoint of the run {run_dir}")
             return None
+        self.registry.remember(entry.model_id)
+        self.settings.custom_models = self.registry.to_settings()
         self.select_model(entry.model_id)
         self.tabs.setCurrentWidget(self.live)
         self.show_status(f"Live model: {entry.name}")

@@ -49,3 +49,23 @@ def test_register_run_checkpoints(tmp_path: Path, tiny_config_path: Path, tiny_c
     assert all(e.kind == "run" and e.is_ready for e in added)
     with pytest.raises(FommError, match="no config.yaml"):
         ModelRegistry().register_run_checkpoints(tmp_path)
+
+
+def test_a_run_checkpoint_used_live_survives_a_restart(
+    tmp_path: Path, tiny_config_path: Path, tiny_checkpoint: Path
+) -> None:
+    run = tmp_path / "run-1"
+    run.mkdir()
+    (run / "config.yaml").write_text(tiny_config_path.read_text())
+    for name in ("00001.pth.tar", "00002.pth.tar"):
+        (run / name).write_bytes(tiny_checkpoint.read_bytes())
+    registry = ModelRegistry()
+    first, used = registry.register_run_checkpoints(run)
+    assert registry.to_settings() == []  # listed while the run is open, not remembered
+    registry.remember(used.model_id)
+    again = ModelRegistry()
+    again.restore(registry.to_settings())
+    assert used.model_id in again and first.model_id not in again
+    restored = again.get(used.model_id)
+    assert restored.kind == "run" and restored.name == used.name and restored.is_ready
+    assert again.to_settings() == registry.to_settings()  # still remembered after the next save

@@ -101,6 +101,8 @@ def test_train_tab_runs_a_real_training_and_uses_it_live(qtbot, make_window, tin
     entry = window.current_model()
     assert entry.kind == "run" and entry.checkpoint_path == run_dir / "checkpoints" / "best.pth.tar"
     assert entry.is_ready and window.tabs.currentWidget() is window.live
+    remembered = [m for m in window.settings.custom_models if m.get("kind") == "run"]
+    assert [m["checkpoint"] for m in remembered] == [str(entry.checkpoint_path)]  # kept for the next start
 
 
 def test_stop_button_stops_a_long_training_through_the_stop_file(
