@@ -93,6 +93,7 @@ class TrainPanel(QWidget):
         self.config_path: Path | None = None
         self.monitor: RunMonitor | None = None
         self._scan: TaskWorker | None = None
+        self._report_shape: tuple[int, ...] | None = None  # frame shape the dataset report was made for
         self._threads = WorkerThreads(self)
         self._sample_shown: Path | None = None
         self.process = TrainingProcess(self)
@@ -305,6 +306,7 @@ class TrainPanel(QWidget):
         if self._scan is not None:
             self._scan.cancel.set()
         frame_shape, cache_dir = tuple(self._frame_shape()), self.cache_dir
+        self._report_shape = frame_shape
 
         def scan(progress: Callable[[int, int], None], cancel: threading.Event) -> str:
             return report_text(scan_dataset_report(folder, frame_shape, cache_dir, progress, cancel))
@@ -373,6 +375,9 @@ class TrainPanel(QWidget):
         self._select_current_preset()
         self.config_label.setText(str(path))
         self.show_edits(edits)
+        dataset = self.dataset_edit.text().strip()
+        if dataset and self._report_shape is not None and tuple(edits.frame_shape) != self._report_shape:
+            self.set_dataset(Path(dataset))  # the report (and frame cache) depend on the frame size
         return True
 
     def show_edits(self, edits: TrainEdits) -> None:

@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
+from fomm_studio.training_launcher import PRESETS
 from fomm_studio.training_supervisor import is_running, kill_training, read_status
 from tests.trainer.videos import make_frames, write_mp4
 from tests.ui.conftest import save_artifact
@@ -188,6 +189,7 @@ def test_inputs_are_checked_before_anything_starts(
     panel.init_edit.setText("")
     assert not runs.exists()  # nothing was written
 
+    assert panel.load_config(tiny_config_path)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(videos))])
     drop = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
@@ -196,3 +198,10 @@ def test_inputs_are_checked_before_anything_starts(
         panel.cache_dir = tmp_path / "cache"
         panel.dropEvent(drop)
     assert panel.dataset_edit.text() == str(videos) and "2 train" in panel.report_view.toPlainText()
+
+    lite = next(p for p in PRESETS if "lite" in p.path.name)  # 256x256 frames instead of the tiny 64x64
+    with qtbot.waitSignal(panel.report_ready, timeout=60000):
+        assert panel.load_config(lite.path)
+    assert panel.frame_size.text() == "256 x 256 x 3" and "2 train" in panel.report_view.toPlainText()
+    with qtbot.assertNotEmitted(panel.report_ready, wait=300):
+        assert panel.load_config(lite.path)  # same frame size: the report stands
