@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from fomm_studio.api import LiveOptions, LivePipeline, ModelRegistry, Settings, SyntheticSource, plain_cropper
 from tests.ui.conftest import save_artifact
@@ -159,3 +161,35 @@ def test_animate_tab_runs_a_real_job(qtbot, make_window, avatar_path, driving_vi
     assert blocker.args[0] == output and panel.progress.value() == panel.progress.maximum() == 12
     assert sum(1 for _ in VideoReader(output).frames()) == 12
     qtbot.waitUntil(lambda: panel.preview_view.has_image(), timeout=20000)
+
+
+_KEEP_ALIVE: list[QMimeData] = []  # a Qt event does not own its mime data: Python must keep it
+
+
+def drop_event(paths: list[Path], kind: str = "drop") -> QDropEvent:
+    mime = QMimeData()
+    _KEEP_ALIVE.append(mime)
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    if kind == "enter":
+        return QDragEnterEvent(QPointF(10, 10), *args)
+    return QDropEvent(QPointF(10, 10), *args)
+
+
+def test_dropping_files_on_the_live_tab(qtbot, make_window, avatar_path, driving_video, tmp_path) -> None:
+    window = make_window()
+    live = window.live
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an image")
+    refused = drop_event([notes], "enter")
+    live.dragEnterEvent(refused)
+    assert not refused.isAccepted()
+    accepted = drop_event([avatar_path], "enter")
+    live.dragEnterEvent(accepted)
+    assert accepted.isAccepted()
+
+    live.dropEvent(drop_event([avatar_path, notes]))  # an image: a new avatar, selected and shown
+    assert live.gallery.current_path() == avatar_path
+    assert live.avatar_view.has_image() and window.settings.avatar == str(avatar_path)
+    live.dropEvent(drop_event([driving_video]))  # a video: the driving source
+    assert live.source_spec == str(driving_video)
