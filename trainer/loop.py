@@ -57,7 +57,7 @@ from trainer.losses import (
 from trainer.state import Trainables, TrainState, build_entries, restore
 from trainer.vgg import Vgg19, load_vgg19, resolve_vgg19_weights
 from trainer.visualize import sample_strip, write_png
-from trainer.warm_start import warm_start
+from trainer.warm_start import InitWeights, apply_warm_start, plan_warm_start, state_shapes
 
 RECENT_WINDOW = 50  # steps averaged to pick the best checkpoint
 
@@ -127,9 +127,10 @@ def _train(options: TrainOptions, info: DistInfo) -> int:
             perceptual_backend=config.train_params.perceptual_backend,
             max_steps=options.max_steps,
         )
+        init = plan_init_from(options, config)  # a checkpoint that does not fit fails before the dataset scan
         report = prepare_dataset(options, config, info)
         events.write("dataset", **report.to_dict())
-        return run_training(options, config, info, report, vgg, events)
+        return run_training(options, config, info, report, vgg, events, init)
     except (FommError, OSError, torch.OutOfMemoryError) as exc:
         events.write("error", message=f"{type(exc).__name__}: {exc}")
         raise
@@ -253,8 +254,21 @@ def resume_state(options: TrainOptions, trainables: Trainables, events: rf.Event
     return TrainState()
 
 
+def plan_init_from(options: TrainOptions, config: FommConfig) -> InitWeights | None:
+    """The --init-from tensors that fit this config (checked against freshly built networks)."""
+    if options.init_from is None or options.resume:
+        return None  # a resumed run uses its own checkpoint; checked in apply_init_from
+    networks = build_trainables(config, torch.device("cpu")).models  # the networks training will build
+    return plan_warm_start(options.init_from, state_shapes(networks))
+
+
 def apply_init_from(
-    options: TrainOptions, trainables: Trainables, state: TrainState, events: rf.EventLog, info: DistInfo
+    options: TrainOptions,
+    init: InitWeights | None,
+    trainables: Trainables,
+    state: TrainState,
+    events: rf.EventLog,
+    info: DistInfo,
 ) -> None:
     """Weights of --init-from for a new run; a resumed run keeps its own (the flag is then moot)."""
     if options.init_from is None:
@@ -265,10 +279,12 @@ def apply_init_from(
             message=f"--init-from {options.init_from} ignored: the run resumes from its own checkpoint",
         )
         return
-    report = warm_start(options.init_from, trainables.models)
-    events.write("warm_start", **report.to_dict())
+    if init is None:  # --resume on a run without checkpoints starts from scratch: from these weights
+        init = plan_warm_start(options.init_from, state_shapes(trainables.models))
+    apply_warm_start(init, trainables.models)
+    events.write("warm_start", **init.report.to_dict())
     if info.is_main:
-        print(report.summary(), file=sys.stderr)
+        print(init.report.summary(), file=sys.stderr)
 
 
 def step_seed(seed: int, step: int) -> int:
@@ -306,13 +322,14 @@ def build_session(
     report: DatasetReport,
     vgg: Vgg19 | None,
     events: rf.EventLog,
+    init: InitWeights | None = None,
 ) -> Session:
     """Models, optimizers, (restored) state, DDP wrappers, sampler and loader."""
     torch.manual_seed(options.seed)
     tp = config.train_params
     trainables = build_trainables(config, info.device)
     state = resume_state(options, trainables, events)
-    apply_init_from(options, trainables, state, events, info)
+    apply_init_from(options, init, trainables, state, events, info)
     amp = options.amp and info.device.type == "cuda"
     if options.amp and not amp:
         events.write("warning", message="--amp needs CUDA; training in float32")
@@ -364,9 +381,10 @@ def run_training(
     report: DatasetReport,
     vgg: Vgg19 | None,
     events: rf.EventLog,
+    init: InitWeights | None = None,
 ) -> int:
     """Build the session, then run the step loop with SIGTERM turned into a stop request."""
-    session = build_session(options, config, info, report, vgg, events)
+    session = build_session(options, config, info, report, vgg, events, init)
     stop = StopRequest(options.run_dir)
     if threading.current_thread() is not threading.main_thread():
         return step_loop(session, stop)  # signals can only be caught on the main thread

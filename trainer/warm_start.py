@@ -66,32 +66,42 @@ class WarmStartReport:
         }
 
 
-def warm_start(path: str | Path, models: Mapping[str, nn.Module]) -> WarmStartReport:
-    """Copy every fitting tensor of the checkpoint at `path` into `models` (by checkpoint entry name).
+@dataclass(frozen=True)
+class InitWeights:
+    """The tensors a new run takes from a checkpoint, per network, and the report on them."""
+
+    report: WarmStartReport
+    tensors: dict[str, dict[str, torch.Tensor]]
+
+
+def state_shapes(models: Mapping[str, nn.Module]) -> dict[str, dict[str, torch.Size]]:
+    return {name: {k: v.shape for k, v in m.state_dict().items()} for name, m in models.items()}
+
+
+def plan_warm_start(path: str | Path, shapes: Mapping[str, Mapping[str, torch.Size]]) -> InitWeights:
+    """Which tensors of the checkpoint at `path` fit networks of these state-dict shapes.
 
     Raises CheckpointMismatchError when not a single tensor fits: that is another model family,
     and training on from random weights would only hide the mistake.
     """
     entries = model_state_dicts(load_checkpoint(path), path)
-    reports = []
-    for name, module in models.items():
-        own = module.state_dict()
+    reports, tensors = [], {}
+    for name, own in shapes.items():
         theirs = entries.get(name)
         if theirs is None:
             reports.append(ModuleWarmStart(name, 0, len(own), absent=["(no entry)"]))
             continue
         taken: dict[str, torch.Tensor] = {}
         mis_shaped, absent = [], []
-        for key, tensor in own.items():
+        for key, shape in own.items():
             value = theirs.get(key)
             if not isinstance(value, torch.Tensor):
                 absent.append(key)
-            elif value.shape != tensor.shape:
-                mis_shaped.append(f"{key} {tuple(value.shape)} != {tuple(tensor.shape)}")
+            elif value.shape != shape:
+                mis_shaped.append(f"{key} {tuple(value.shape)} != {tuple(shape)}")
             else:
-                taken[key] = value.to(dtype=tensor.dtype)
-        own.update(taken)
-        module.load_state_dict(own, strict=True)
+                taken[key] = value
+        tensors[name] = taken
         reports.append(ModuleWarmStart(name, len(taken), len(own), mis_shaped, absent))
     report = WarmStartReport(str(path), reports)
     if report.taken == 0:
@@ -103,4 +113,19 @@ def warm_start(path: str | Path, models: Mapping[str, nn.Module]) -> WarmStartRe
             [],
             mis_shaped,
         )
-    return report
+    return InitWeights(report, tensors)
+
+
+def apply_warm_start(init: InitWeights, models: Mapping[str, nn.Module]) -> None:
+    """Copy the planned tensors into `models`; everything else keeps its fresh initialisation."""
+    for name, taken in init.tensors.items():
+        own = models[name].state_dict()
+        own.update({k: v.to(dtype=own[k].dtype) for k, v in taken.items()})
+        models[name].load_state_dict(own, strict=True)
+
+
+def warm_start(path: str | Path, models: Mapping[str, nn.Module]) -> WarmStartReport:
+    """Copy every fitting tensor of the checkpoint at `path` into `models` (by checkpoint entry name)."""
+    init = plan_warm_start(path, state_shapes(models))
+    apply_warm_start(init, models)
+    return init.report

@@ -123,3 +123,16 @@ def test_cli_names_a_missing_init_checkpoint(tmp_path: Path, tiny_config_path: P
     )
     assert result.returncode != 0
     assert str(missing) in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_checkpoint_that_does_not_fit_fails_before_the_dataset_scan(
+    tiny_config_path: Path, tmp_path: Path
+) -> None:
+    alien = tmp_path / "alien.pth.tar"
+    save_checkpoint(alien, {"generator": {"x": torch.zeros(3)}, "kp_detector": {"y": torch.zeros(2)}})
+    empty = tmp_path / "no-videos"
+    empty.mkdir()  # scanning it would fail with a dataset error instead
+    run_dir = tmp_path / "run"
+    with pytest.raises(CheckpointMismatchError, match="no tensor of the checkpoint fits"):
+        train(options(tiny_config_path, empty, tmp_path / "cache", run_dir, max_steps=1, init_from=alien))
+    assert "dataset" not in [e["type"] for e in read_events(run_dir)]
