@@ -3,7 +3,10 @@
 FOMM was trained on face-centred crops (VoxCeleb); a webcam frame is wider and the head moves. The
 tracker finds the face with OpenCV's Haar frontal-face cascade, enlarges the face box so the whole
 head fits, smooths the box over time so the crop does not jitter, and keeps the last box through a
-few frames without a detection. Manual zoom and offset apply on top.
+few frames without a detection. Once a face is known, the next detection searches only around it
+and only at nearby sizes (a few times faster than a whole-frame search, see
+benchmarks/bench_face_tracking.py); a whole-frame search runs when that finds nothing. Manual zoom and
+offset apply on top.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
@@ -20,6 +24,15 @@ from engine.errors import MissingWeightsError
 CASCADE_NAME = "haarcascade_frontalface_default.xml"
 FaceRect = tuple[int, int, int, int]  # (x, y, width, height) in frame pixels
 Detector = Callable[[np.ndarray], "FaceRect | None"]
+
+
+@runtime_checkable
+class TrackingDetector(Protocol):
+    """A detector that can also look for a face near where it was last seen (cheaper)."""
+
+    def __call__(self, frame: np.ndarray) -> FaceRect | None: ...
+
+    def near(self, frame: np.ndarray, last: FaceRect) -> FaceRect | None: ...
 
 
 @dataclass(frozen=True)
@@ -101,6 +114,40 @@ class HaarFaceDetector:
         x, y, fw, fh = max(faces, key=lambda f: int(f[2]) * int(f[3]))
         return round(x / scale), round(y / scale), round(fw / scale), round(fh / scale)
 
+    def near(self, frame: np.ndarray, last: FaceRect) -> FaceRect | None:
+        """The face closest to `last`, searched in a window 2.5x its size at 0.6x-1.6x its size, with
+        the face scaled to about 80 pixels; a whole-frame search when none is found there."""
+        h, w = frame.shape[:2]
+        x, y, fw, fh = last
+        side = max(fw, fh, 1)
+        cx, cy, half = x + fw / 2, y + fh / 2, 1.25 * side
+        left, top = max(0, round(cx - half)), max(0, round(cy - half))
+        right, bottom = min(w, round(cx + half)), min(h, round(cy + half))
+        if right - left < 0.6 * side or bottom - top < 0.6 * side:
+            return self(frame)
+        window = frame[top:bottom, left:right]
+        gray = cv2.cvtColor(window, cv2.COLOR_RGB2GRAY) if window.ndim == 3 else window
+        scale = min(1.0, 80.0 / side)
+        if scale < 1.0:
+            size = (max(1, round(gray.shape[1] * scale)), max(1, round(gray.shape[0] * scale)))
+            gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+        smallest, largest = max(12, round(0.6 * side * scale)), round(1.6 * side * scale)
+        faces = self._cascade.detectMultiScale(
+            gray, scaleFactor=1.1, minNeighbors=5, minSize=(smallest, smallest), maxSize=(largest, largest)
+        )
+        if len(faces) == 0:
+            return self(frame)
+        target = ((cx - left) * scale, (cy - top) * scale)
+        fx, fy, fw2, fh2 = min(
+            faces, key=lambda f: (f[0] + f[2] / 2 - target[0]) ** 2 + (f[1] + f[3] / 2 - target[1]) ** 2
+        )
+        return (
+            round(left + fx / scale),
+            round(top + fy / scale),
+            round(fw2 / scale),
+            round(fh2 / scale),
+        )
+
 
 class FaceTracker:
     """Smoothed head crop box over a stream of frames (one `update` per frame, from one thread).
@@ -127,6 +174,7 @@ class FaceTracker:
 
     def reset(self) -> None:
         self._box: CropBox | None = None
+        self._last_face: FaceRect | None = None
         self._frame_index = 0
         self._misses = 0
 
@@ -146,7 +194,8 @@ class FaceTracker:
         self._frame_index += 1
         if not due and self._box is not None:
             return self._box
-        face = self.detector(frame)
+        face = self._detect(frame)
+        self._last_face = face
         if face is None:
             self._misses += 1
             if self._misses > self.keep_frames:
@@ -155,6 +204,11 @@ class FaceTracker:
         self._misses = 0
         self._box = self._smoothed(self.head_box(face))
         return self._box
+
+    def _detect(self, frame: np.ndarray) -> FaceRect | None:
+        if self._last_face is not None and isinstance(self.detector, TrackingDetector):
+            return self.detector.near(frame, self._last_face)
+        return self.detector(frame)
 
     def _smoothed(self, target: CropBox) -> CropBox:
         if self._box is None:

@@ -46,6 +46,29 @@ def test_cascade_finds_the_astronauts_face(astronaut: np.ndarray, haar: HaarFace
     assert HaarFaceDetector(detect_size=128)(astronaut) is not None  # still found when downscaled
 
 
+def test_search_near_the_last_face_agrees_with_a_whole_frame_search(
+    astronaut: np.ndarray, haar: HaarFaceDetector
+) -> None:
+    frame = np.full((480, 640, 3), 96, np.uint8)
+    frame[0 : 512 - 32, 100:612] = astronaut[32:]  # the face sits elsewhere than in the portrait
+    whole = haar(frame)
+    assert whole is not None
+    x, y, w, h = whole
+    nudged = (x + 9, y - 7, round(w * 1.15), round(h * 1.15))  # last frame's box, a little off
+    near = haar.near(frame, nudged)
+    assert near is not None
+    assert np.abs(_centre(near) - _centre(whole)).max() < 0.12 * w
+    assert 0.8 < near[2] / w < 1.25
+
+
+def test_search_near_falls_back_to_the_whole_frame_when_the_face_jumped(
+    astronaut: np.ndarray, haar: HaarFaceDetector
+) -> None:
+    far_away = (440, 400, 60, 60)  # bottom right: only background and suit there
+    found = haar.near(astronaut, far_away)
+    assert found is not None and np.abs(_centre(found) - _centre(ASTRONAUT_FACE)).max() < 12
+
+
 def test_no_face_in_a_flat_image(haar: HaarFaceDetector) -> None:
     assert haar(np.full((240, 320, 3), 128, np.uint8)) is None
 
@@ -82,7 +105,30 @@ class ScriptedDetector:
         return self.detections[min(self.calls, len(self.detections)) - 1]
 
 
+class ScriptedTrackingDetector(ScriptedDetector):
+    """A ScriptedDetector that can also search near the last face; counts both kinds of call."""
+
+    def __init__(self, detections: list[FaceRect | None]) -> None:
+        super().__init__(detections)
+        self.near_calls: list[FaceRect] = []
+
+    def near(self, frame: np.ndarray, last: FaceRect) -> FaceRect | None:
+        self.near_calls.append(last)
+        return self(frame)
+
+
 FRAME = np.zeros((240, 320, 3), np.uint8)
+
+
+def test_tracker_searches_near_the_last_face_once_it_knows_one() -> None:
+    faces: list[FaceRect | None] = [(100, 80, 60, 60), (104, 82, 60, 60), None, (90, 70, 60, 60)]
+    detector = ScriptedTrackingDetector(faces)
+    tracker = FaceTracker(detector, smoothing=0.0)
+    for _ in faces:
+        tracker.update(FRAME)
+    # frame 1: whole frame (nothing known); 2 and 3: near the previous face; 4: whole frame after the miss
+    assert detector.near_calls == [(100, 80, 60, 60), (104, 82, 60, 60)]
+    assert detector.calls == 4
 
 
 def test_smoothing_reduces_jitter() -> None:
