@@ -137,6 +137,11 @@ def write_run_config(base_config: str | Path, edits: TrainEdits, run_dir: str | 
     return path
 
 
+def run_edits(run_dir: str | Path) -> TrainEdits:
+    """The editable numbers a run folder's own config holds: what --resume trains with."""
+    return read_edits(Path(run_dir) / rf.CONFIG_NAME)
+
+
 def vgg_weights_problem(backend: str, explicit: str | None) -> str | None:
     """Why the vgg19 perceptual loss could not start (missing weight file), or None when it can."""
     if backend != "vgg19":

@@ -51,6 +51,7 @@ from fomm_studio.api import (
     process_environment,
     read_edits,
     report_text,
+    run_edits,
     scan_dataset_report,
     supervised_command,
     vgg_weights_problem,
@@ -227,7 +228,9 @@ class TrainPanel(QWidget):
         self.stop_button = QPushButton("Stop")
         self.stop_button.clicked.connect(self.stop_training)
         self.resume_button = QPushButton("Resume")
-        self.resume_button.setToolTip("Continue the run folder's training from its newest checkpoint")
+        self.resume_button.setToolTip(
+            "Continue the run folder's training from its newest checkpoint, with the run's own config"
+        )
         self.resume_button.clicked.connect(self.resume_training)
         row = QHBoxLayout()
         for button in (self.start_button, self.stop_button, self.resume_button):
@@ -474,10 +477,22 @@ class TrainPanel(QWidget):
         try:
             if run_dir is None:
                 raise FommError("choose the run folder to resume")
-            return self._launch(self._request(run_dir, resume=True, config=None))
+            launched = self._launch(self._request(run_dir, resume=True, config=None))
+            self._show_run_config(run_dir)
+            return launched
         except (FommError, OSError) as exc:
             self.error.emit(f"Cannot resume training: {exc}")
             return False
+
+    def _show_run_config(self, run_dir: Path) -> None:
+        """A resumed run trains with its own config: show those numbers, not edits it will not use."""
+        try:
+            edits = run_edits(run_dir)
+        except FommError as exc:
+            log.warning("cannot show the config of %s: %s", run_dir, exc)
+            return
+        self.show_edits(edits)
+        self.config_label.setText(f"Resumed with the run's own config: {run_dir / 'config.yaml'}")
 
     def _request(self, run_dir: Path, resume: bool, config: Path | None) -> LaunchRequest:
         data = self.dataset_edit.text().strip()

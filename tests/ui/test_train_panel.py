@@ -122,6 +122,14 @@ def test_stop_button_stops_a_long_training_through_the_stop_file(
     assert panel.checkpoints.rowCount() >= 1 and "stopped at step" in panel.state_label.text()
     assert panel.start_button.isEnabled() and panel.resume_button.isEnabled()
 
+    panel.num_kp.setValue(7)  # an edit Resume does not use: the panel shows the run's own numbers again
+    assert panel.resume_training()
+    assert panel.num_kp.value() == 5 and "run's own config" in panel.config_label.text()
+    qtbot.waitUntil(lambda: "resumed" in [e["type"] for e in events(run_dir)], timeout=WAIT_MS)
+    with qtbot.waitSignal(panel.training_finished, timeout=WAIT_MS) as finished:
+        panel.stop_button.click()
+    assert finished.args == ["stopped"]
+
 
 def test_closing_asks_and_a_left_training_is_followed_then_stopped(
     qtbot, make_window, tiny_config_path, videos, runs
