@@ -26,7 +26,7 @@ class MotionOptions:
     """How driving motion is transferred: relative (Eq. 10-11) or absolute."""
 
     relative: bool = True
-    adapt_movement_scale: bool = True
+    adapt_movement_scale: bool = False  # as the original demo: the hull-area ratio can exaggerate motion
     relative_jacobian: bool = True
 
 

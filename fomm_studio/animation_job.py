@@ -47,7 +47,7 @@ class AnimationJob:
     driving_path: str | Path
     output_path: str | Path
     relative: bool = True
-    adapt_scale: bool = True
+    adapt_scale: bool = False
     find_best_frame: bool = False
     device: str = "cpu"
     side_by_side: bool = False

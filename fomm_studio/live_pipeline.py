@@ -49,7 +49,7 @@ class LiveOptions:
     zoom: float = 1.0
     offset: tuple[float, float] = (0.0, 0.0)
     relative: bool = True
-    adapt_scale: bool = True
+    adapt_scale: bool = False
     smoothing: bool = False
     smoothing_strength: float = 0.5
     overlays: OverlayOptions = field(default_factory=OverlayOptions)

@@ -38,7 +38,7 @@ class Settings:
     face_crop: bool = True
     mirror: bool = True
     relative: bool = True
-    adapt_scale: bool = True
+    adapt_scale: bool = False
     smoothing: bool = False
     smoothing_strength: float = 0.5
     zoom: float = 1.0

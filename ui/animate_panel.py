@@ -43,6 +43,7 @@ from fomm_studio.api import (
     run_animation_job,
 )
 from ui.image_view import ImageView
+from ui.live_controls import ADAPT_SCALE_TIP
 from ui.live_worker import WORKER_ERRORS
 from ui.path_row import path_row
 from ui.worker_threads import WorkerThreads
@@ -191,7 +192,7 @@ class AnimatePanel(QWidget):
         row.addWidget(self.absolute)
         form.addRow("Motion", row)
         self.adapt_scale = QCheckBox("Adapt movement scale")
-        self.adapt_scale.setChecked(True)
+        self.adapt_scale.setToolTip(ADAPT_SCALE_TIP)
         self.find_best_frame = QCheckBox("Find best frame (face landmarks)")
         self.find_best_frame.setChecked(self.settings.animate_find_best_frame)
         self.side_by_side = QCheckBox("Side by side (source | driving | result)")

@@ -27,6 +27,12 @@ from PySide6.QtWidgets import (
 
 from fomm_studio.api import SAMPLE_DRIVING, VIDEO_SUFFIXES, LiveOptions, OverlayOptions, Settings
 
+ADAPT_SCALE_TIP = (
+    "Scale the driving motion by the ratio of the avatar's and the driving face's keypoint spread "
+    "(the paper's Sec. 3.4). Helps when the two faces differ in size; can exaggerate motion when the "
+    "keypoints cluster on one of them, so it is off by default."
+)
+
 SOURCE_CHOICES = (
     ("Auto: camera 0, else sample clip", "auto"),
     ("Camera 0", "0"),
@@ -115,6 +121,7 @@ class LiveControls(QScrollArea):
         (self.relative if self.settings.relative else self.absolute).setChecked(True)
         self.relative.toggled.connect(self._emit)
         self.adapt_scale = self._check("Adapt movement scale", self.settings.adapt_scale)
+        self.adapt_scale.setToolTip(ADAPT_SCALE_TIP)
         self.smoothing = self._check("Smooth keypoints", self.settings.smoothing)
         self.smoothing_strength = QSlider(Qt.Orientation.Horizontal)
         self.smoothing_strength.setRange(0, 100)

@@ -165,7 +165,7 @@ def test_settings_with_wrong_types_and_odd_values_still_start(qtbot) -> None:
     path.write_text(json.dumps(odd), encoding="utf-8")
     window = start_app_and_close(qtbot)
     settings = window.settings
-    assert settings.mirror is True and settings.adapt_scale is True  # wrong types fall back to defaults
+    assert settings.mirror is True and settings.adapt_scale is False  # wrong types fall back to defaults
     assert settings.smoothing_strength == Settings().smoothing_strength  # NaN too
     assert window.live.controls.zoom.value() == 300  # clamped to the slider's range
     assert [e.kind for e in window.registry.entries()] == ["default"]  # no model from the garbage
