@@ -10,30 +10,15 @@ import pytest
 from engine.errors import FommError
 from fomm_studio.live_pipeline import (
     Calibrate,
-    LiveOptions,
     LivePipeline,
     SetAvatar,
     Snapshot,
     StartRecording,
     StopRecording,
     center_crop,
-    plain_cropper,
 )
-from fomm_studio.media import VideoReader, read_image, save_png
+from fomm_studio.media import VideoReader, read_image
 from fomm_studio.sources import SyntheticSource
-
-
-@pytest.fixture()
-def pipeline(tiny_models, tmp_path: Path) -> LivePipeline:
-    opener = lambda _spec: SyntheticSource(size=96, realtime=False)  # noqa: E731
-    p = LivePipeline(
-        tiny_models, opener, "synthetic", LiveOptions(face_crop=False), cropper=plain_cropper, display_size=64
-    )
-    avatar = save_png(
-        tmp_path / "a.png", np.random.default_rng(0).integers(0, 255, (80, 60, 3), dtype=np.uint8)
-    )
-    p.apply(SetAvatar(avatar))
-    return p
 
 
 def test_center_crop_zoom_and_offset() -> None:

@@ -5,16 +5,13 @@ from __future__ import annotations
 import importlib.machinery
 import sys
 import types
-from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
 import pytest
 
 from fomm_studio import virtual_camera
-from fomm_studio.live_pipeline import LiveOptions, LivePipeline, SetAvatar, SetVirtualCamera, plain_cropper
-from fomm_studio.media import save_png
-from fomm_studio.sources import SyntheticSource
+from fomm_studio.live_pipeline import LivePipeline, SetVirtualCamera
 from fomm_studio.virtual_camera import VirtualCamera, VirtualCameraError, availability
 
 
@@ -88,18 +85,8 @@ def test_a_backend_that_fails_to_start_is_an_error_not_a_crash(fake_pyvirtualcam
 
 
 def test_live_pipeline_sends_its_output_and_releases_the_camera(
-    fake_pyvirtualcam: type[FakeCamera], tiny_models, tmp_path: Path
+    fake_pyvirtualcam: type[FakeCamera], pipeline: LivePipeline
 ) -> None:
-    pipeline = LivePipeline(
-        tiny_models,
-        lambda _spec: SyntheticSource(size=96, realtime=False),
-        "synthetic",
-        LiveOptions(face_crop=False),
-        cropper=plain_cropper,
-        display_size=64,
-    )
-    avatar = np.random.default_rng(0).integers(0, 255, (80, 60, 3), dtype=np.uint8)
-    pipeline.apply(SetAvatar(save_png(tmp_path / "a.png", avatar)))
     pipeline.apply(SetVirtualCamera(True))
     frames = [pipeline.step() for _ in range(3)]
     camera = fake_pyvirtualcam.opened[0]
@@ -111,12 +98,10 @@ def test_live_pipeline_sends_its_output_and_releases_the_camera(
 
 
 def test_live_pipeline_reports_a_camera_that_cannot_start(
-    fake_pyvirtualcam: type[FakeCamera], tiny_models
+    fake_pyvirtualcam: type[FakeCamera], pipeline: LivePipeline
 ) -> None:
     fake_pyvirtualcam.fail_with = "device busy"
-    pipeline = LivePipeline(
-        tiny_models, lambda _spec: SyntheticSource(size=96, realtime=False), "synthetic", LiveOptions()
-    )
+    pipeline.take_notices()  # the fixture's avatar notice
     pipeline.apply(SetVirtualCamera(True))
     notices = pipeline.take_notices()
     assert [n.kind for n in notices] == ["error"] and "device busy" in notices[0].text
