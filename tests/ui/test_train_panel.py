@@ -60,6 +60,15 @@ def prepare(window, qtbot, tiny_config_path: Path, videos: Path, runs: Path, max
     return panel, report.args[0]
 
 
+def start_long_training(window, qtbot, tiny_config_path: Path, videos: Path, runs: Path):
+    """A training that would run for ages, started from the Train tab and past its first step."""
+    panel, _ = prepare(window, qtbot, tiny_config_path, videos, runs, max_steps=0, epochs=10000)
+    assert panel.start_training()
+    run_dir = Path(panel.run_edit.text())
+    qtbot.waitUntil(lambda: panel.monitor.last_step is not None, timeout=WAIT_MS)
+    return panel, run_dir
+
+
 def events(run_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (run_dir / "events.jsonl").read_text().splitlines() if line.strip()]
 
@@ -110,10 +119,7 @@ def test_stop_button_stops_a_long_training_through_the_stop_file(
     qtbot, make_window, tiny_config_path, videos, runs
 ):
     window = make_window()
-    panel, _ = prepare(window, qtbot, tiny_config_path, videos, runs, max_steps=0, epochs=10000)
-    assert panel.start_training()
-    run_dir = Path(panel.run_edit.text())
-    qtbot.waitUntil(lambda: panel.monitor.last_step is not None, timeout=WAIT_MS)
+    panel, run_dir = start_long_training(window, qtbot, tiny_config_path, videos, runs)
     with qtbot.waitSignal(panel.training_finished, timeout=WAIT_MS) as finished:
         panel.stop_button.click()
     assert finished.args == ["stopped"]
@@ -135,10 +141,7 @@ def test_closing_asks_and_a_left_training_is_followed_then_stopped(
     qtbot, make_window, tiny_config_path, videos, runs
 ):
     window = make_window()
-    panel, _ = prepare(window, qtbot, tiny_config_path, videos, runs, max_steps=0, epochs=10000)
-    assert panel.start_training()
-    run_dir = Path(panel.run_edit.text())
-    qtbot.waitUntil(lambda: panel.monitor.last_step is not None, timeout=WAIT_MS)
+    panel, run_dir = start_long_training(window, qtbot, tiny_config_path, videos, runs)
     panel.close_question = lambda: "cancel"
     assert not window.close() and window.isVisible() and panel.is_running()
     panel.close_question = lambda: "leave"
