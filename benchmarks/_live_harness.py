@@ -22,16 +22,16 @@ from fomm_studio.api import (  # noqa: E402
     LiveFrame,
     LiveOptions,
     LivePipeline,
-    SyntheticSource,
+    SyntheticFeed,
     load_models,
     plain_cropper,
     read_image,
 )
-from ui.image_view import ImageView  # noqa: E402
-from ui.live_worker import LiveController, LiveWorker  # noqa: E402
+from ui.live.worker import LiveController, LiveWorker  # noqa: E402
+from ui.widgets.image_view import ImageView  # noqa: E402
 
 TINY_CONFIG = REPO / "tests" / "data" / "tiny-64.yaml"
-DEFAULT_CONFIG = REPO / "engine" / "configs" / "lite-256.yaml"
+DEFAULT_CONFIG = REPO / "fomm_studio" / "configs" / "lite-256.yaml"
 DEFAULT_WEIGHTS = ASSETS_DIR / "models" / "default-lite-256.pth.tar"
 
 
@@ -50,7 +50,7 @@ def default_models(weights: Path = DEFAULT_WEIGHTS) -> FommModels | None:
 
 def avatar() -> np.ndarray:
     path = ASSETS_DIR / "avatars" / "astronaut.png"
-    return read_image(path) if path.is_file() else SyntheticSource(size=256, seed=5).frame_at(0)
+    return read_image(path) if path.is_file() else SyntheticFeed(size=256, seed=5).frame_at(0)
 
 
 def rss_mb() -> float:
@@ -67,7 +67,7 @@ def pipeline_builder(models: FommModels, display_size: int, realtime: bool) -> C
     def build() -> LivePipeline:
         pipeline = LivePipeline(
             models,
-            lambda _spec: SyntheticSource(size=256, realtime=realtime),
+            lambda _spec: SyntheticFeed(size=256, realtime=realtime),
             "synthetic",
             LiveOptions(face_crop=False),
             cropper=plain_cropper,

@@ -20,7 +20,7 @@ import skimage.data
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fomm_studio.face_tracking import FaceRect, HaarFaceDetector
+from fomm_studio.live.face_tracking import FaceRect, HaarFaceDetector
 
 
 def moving_face_clip(frames: int, face_fraction: float) -> list[np.ndarray]:

@@ -11,12 +11,19 @@ from pathlib import Path
 
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
 from engine.errors import FommError, MissingWeightsError
-from fomm_studio.animation_job import AnimationCancelledError, AnimationJob
-from fomm_studio.inspection import FrameInspector
-from fomm_studio.live_pipeline import (
+from fomm_studio.live.feeds import (
+    CameraLostError,
+    FeedError,
+    FlakyFeed,
+    FrameFeed,
+    SyntheticFeed,
+    VideoFileFeed,
+)
+from fomm_studio.live.overlays import OverlayOptions, Panes, compose_panes, palette
+from fomm_studio.live.pipeline import (
     STAGES,
     Calibrate,
-    ChangeSource,
+    ChangeFeed,
     Command,
     LiveFrame,
     LiveOptions,
@@ -31,10 +38,11 @@ from fomm_studio.live_pipeline import (
     StopRecording,
     center_crop,
     inference_context,
-    make_source,
+    make_feed,
     pipeline_factory,
     plain_cropper,
 )
+from fomm_studio.live.virtual_camera import availability as virtual_camera_availability
 from fomm_studio.media import MediaError, VideoReader, read_image, save_png
 from fomm_studio.model_registry import (
     ASSETS_DIR,
@@ -43,17 +51,10 @@ from fomm_studio.model_registry import (
     ModelNotFoundError,
     ModelRegistry,
 )
-from fomm_studio.overlays import OverlayOptions, Panes, compose_panes, palette
+from fomm_studio.offline.animation_job import AnimationCancelledError, AnimationJob
+from fomm_studio.offline.inspection import FrameInspector
 from fomm_studio.settings import Settings, load_settings, save_settings, settings_path
-from fomm_studio.sources import (
-    CameraLostError,
-    FlakySource,
-    FrameSource,
-    SourceError,
-    SyntheticSource,
-    VideoFileSource,
-)
-from fomm_studio.training_launcher import (
+from fomm_studio.training.launcher import (
     PERCEPTUAL_BACKENDS,
     PRESETS,
     LaunchError,
@@ -74,9 +75,9 @@ from fomm_studio.training_launcher import (
     vgg_weights_problem,
     write_run_config,
 )
-from fomm_studio.training_monitor import CheckpointRow, RunMonitor, Series
-from fomm_studio.training_runs import request_stop
-from fomm_studio.training_supervisor import (
+from fomm_studio.training.monitor import CheckpointRow, RunMonitor, Series
+from fomm_studio.training.run_folders import request_stop
+from fomm_studio.training.supervisor import (
     ProcessStatus,
     kill_training,
     pid_alive,
@@ -84,8 +85,7 @@ from fomm_studio.training_supervisor import (
     status_path,
     terminate_training,
 )
-from fomm_studio.training_supervisor import log_path as training_log_path
-from fomm_studio.virtual_camera import availability as virtual_camera_availability
+from fomm_studio.training.supervisor import log_path as training_log_path
 
 AVATARS_DIR = ASSETS_DIR / "avatars"
 SAMPLE_DRIVING = ASSETS_DIR / "sample_driving.mp4"
@@ -137,14 +137,15 @@ __all__ = [
     "AnimationSession",
     "Calibrate",
     "CameraLostError",
-    "ChangeSource",
+    "ChangeFeed",
     "CheckpointRow",
     "Command",
-    "FlakySource",
+    "FeedError",
+    "FlakyFeed",
     "FommError",
     "FommModels",
+    "FrameFeed",
     "FrameInspector",
-    "FrameSource",
     "LaunchError",
     "LaunchRequest",
     "LiveFrame",
@@ -170,12 +171,11 @@ __all__ = [
     "SetVirtualCamera",
     "Settings",
     "Snapshot",
-    "SourceError",
     "StartRecording",
     "StopRecording",
-    "SyntheticSource",
+    "SyntheticFeed",
     "TrainEdits",
-    "VideoFileSource",
+    "VideoFileFeed",
     "VideoReader",
     "build_command",
     "center_crop",
@@ -187,7 +187,7 @@ __all__ = [
     "kill_training",
     "load_models",
     "load_settings",
-    "make_source",
+    "make_feed",
     "palette",
     "pid_alive",
     "pipeline_factory",

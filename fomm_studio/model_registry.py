@@ -8,15 +8,12 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import engine
 from engine import FommModels, load_models
 from engine.errors import FommError, MissingWeightsError
+from fomm_studio.paths import ASSETS_DIR, CONFIGS_DIR
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-ASSETS_DIR = REPO_ROOT / "assets"
-ENGINE_CONFIGS = Path(engine.__file__).resolve().parent / "configs"
 DEFAULT_MODEL_ID = "default-lite-256"
-DEFAULT_CONFIG = ENGINE_CONFIGS / "lite-256.yaml"
+DEFAULT_CONFIG = CONFIGS_DIR / "lite-256.yaml"
 DEFAULT_CHECKPOINT = ASSETS_DIR / "models" / "default-lite-256.pth.tar"
 
 

@@ -45,9 +45,8 @@ from engine.generator import OcclusionAwareGenerator
 from engine.keypoint_detector import KPDetector
 from engine.models import build_models
 from trainer import run_folder as rf
-from trainer.data import DatasetReport, scan_dataset
-from trainer.dataset import EpochSampler, PairDataset
 from trainer.distributed import DistInfo, any_rank, average_scalars, barrier, init_distributed, shutdown
+from trainer.frame_pairs import EpochSampler, PairDataset
 from trainer.losses import (
     PERCEPTUAL_BACKENDS,
     RECONSTRUCTION_TERM,
@@ -56,6 +55,7 @@ from trainer.losses import (
 )
 from trainer.state import Trainables, TrainState, build_entries, restore
 from trainer.vgg import Vgg19, load_vgg19, resolve_vgg19_weights
+from trainer.video_cache import DatasetReport, scan_dataset
 from trainer.visualize import sample_strip, write_png
 from trainer.warm_start import InitWeights, apply_warm_start, plan_warm_start, state_shapes
 

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from engine.models import FommModels
-from trainer.data import DatasetReport, VideoEntry, cache_video, is_video, scan_dataset
+from trainer.video_cache import DatasetReport, VideoEntry, cache_video, is_video, scan_dataset
 
 
 @dataclass
@@ -37,7 +37,7 @@ def evaluation_videos(
 ) -> tuple[list[VideoEntry], DatasetReport | None]:
     """A single video (file or frame folder), or the test split of a dataset (train split if it has none)."""
     if data.is_file() or (data.is_dir() and is_video(data) and not (data / "train").is_dir()):
-        from trainer.data import DEFAULT_CACHE_DIR
+        from trainer.video_cache import DEFAULT_CACHE_DIR
 
         return [cache_video(data, frame_shape, cache_dir or DEFAULT_CACHE_DIR)], None
     report = scan_dataset(data, frame_shape, cache_dir)

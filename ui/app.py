@@ -29,7 +29,7 @@ from fomm_studio.api import (
     ModelRegistry,
     Settings,
     load_settings,
-    make_source,
+    make_feed,
     read_image,
 )
 
@@ -85,7 +85,7 @@ def check_arguments(args: argparse.Namespace, settings: Settings, registry: Mode
 
 def check_source(spec: str) -> None:
     """Open the source and read one frame, so a bad --camera fails at once with its own message."""
-    source = make_source(spec, SAMPLE_DRIVING)
+    source = make_feed(spec, SAMPLE_DRIVING)
     source.open()
     try:
         source.read()
@@ -124,7 +124,7 @@ def run_gui(args: argparse.Namespace, settings: Settings, registry: ModelRegistr
     from PySide6.QtWidgets import QApplication
 
     from ui.main_window import MainWindow
-    from ui.theme import apply_dark_theme
+    from ui.widgets.theme import apply_dark_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("FOMM Studio")

@@ -32,10 +32,10 @@ from fomm_studio.api import (
     Settings,
     save_settings,
 )
-from ui.animate_panel import AnimatePanel
-from ui.live_panel import LivePanel
-from ui.theme import DANGER, OK, WARN
-from ui.train_panel import TrainPanel
+from ui.animate.panel import AnimatePanel
+from ui.live.panel import LivePanel
+from ui.train.panel import TrainPanel
+from ui.widgets.theme import DANGER, OK, WARN
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from fomm_studio.animation_job import AnimationJob
+from fomm_studio.offline.animation_job import AnimationJob
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -12,7 +12,6 @@ import argparse
 import statistics
 import time
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -20,14 +19,15 @@ import torch
 
 from engine import AnimationSession, FommModels, MotionOptions, build_models, load_config
 from engine.errors import FommError
+from fomm_studio.paths import CONFIGS_DIR
 from trainer.synthetic import render_video
 
 # Short names for the packaged configs; anything else is taken as a path.
 NAMED_CONFIGS = {
-    "lite": ("engine", "configs/lite-256.yaml"),
-    "lite-256": ("engine", "configs/lite-256.yaml"),
-    "vox": ("fomm_studio", "configs/vox-256.yaml"),
-    "vox-256": ("fomm_studio", "configs/vox-256.yaml"),
+    "lite": "lite-256.yaml",
+    "lite-256": "lite-256.yaml",
+    "vox": "vox-256.yaml",
+    "vox-256": "vox-256.yaml",
 }
 
 
@@ -50,8 +50,7 @@ class LiveTiming:
 def resolve_config(name_or_path: str) -> Path:
     """'lite', 'vox-256' (packaged) or a path to any original-format YAML config."""
     if name_or_path in NAMED_CONFIGS:
-        package, relative = NAMED_CONFIGS[name_or_path]
-        return Path(str(resources.files(package).joinpath(relative)))
+        return CONFIGS_DIR / NAMED_CONFIGS[name_or_path]
     path = Path(name_or_path)
     if not path.is_file():
         raise FommError(f"{path}: config not found (or use one of: {', '.join(sorted(NAMED_CONFIGS))})")

@@ -100,7 +100,7 @@ def _akd_scorer(disabled: bool) -> tuple[Any, str]:
     """AKD function (frames, predictions) -> mean landmark distance in pixels, or None with the reason."""
     if disabled:
         return None, "AKD skipped (--no-akd)"
-    from fomm_studio.landmarks import LandmarkDetector, missing_landmark_weights
+    from fomm_studio.offline.landmarks import LandmarkDetector, missing_landmark_weights
 
     missing = missing_landmark_weights()
     if missing:

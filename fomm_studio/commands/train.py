@@ -1,6 +1,6 @@
 """`fomm train`: train or resume a FOMM model into a run folder (see trainer.loop).
 
-`--prepare-faces DIR` first crops every video of --data to the tracked face (fomm_studio.face_tracking,
+`--prepare-faces DIR` first crops every video of --data to the tracked face (fomm_studio.live.face_tracking,
 one tracker per video so the crop is smoothed over time) into DIR as frame folders with the same
 train/test layout, then trains on DIR. Videos already prepared in DIR are reused.
 """
@@ -54,7 +54,7 @@ def prepare_faces(data: Path, out_dir: Path, size: int) -> Path:
     """Crop each video of `data` to the tracked head into `out_dir/<split>/<name>/NNNNN.png`."""
     from engine.atomic import atomic_write_text
     from engine.errors import FommError
-    from trainer.data import decode_video, discover_videos
+    from trainer.video_cache import decode_video, discover_videos
 
     train, test = discover_videos(data)
     for split, videos in (("train", train), ("test", test)):
@@ -75,7 +75,7 @@ def prepare_faces(data: Path, out_dir: Path, size: int) -> Path:
 
 def _write_face_crops(frames: list[np.ndarray], target: Path, size: int) -> int:
     """Write the head crops of one video; returns how many frames had a tracked face."""
-    from fomm_studio.face_tracking import FaceCropper
+    from fomm_studio.live.face_tracking import FaceCropper
     from fomm_studio.media import save_png
 
     cropper = FaceCropper(out_size=size)

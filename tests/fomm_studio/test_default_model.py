@@ -8,7 +8,7 @@ from engine import AnimationSession, load_models
 from fomm_studio.media import VideoReader, read_image
 from fomm_studio.model_registry import ASSETS_DIR, DEFAULT_CHECKPOINT, DEFAULT_CONFIG
 from trainer.reconstruct import reconstruct_frames
-from trainer.synthetic.dataset import video_seed
+from trainer.synthetic.dataset_writer import video_seed
 from trainer.synthetic.render import render_video
 
 HELD_OUT_SEED = 999  # the model card's evaluation seed; training used seed 0

@@ -67,10 +67,10 @@ def make_inputs(root: Path, checkpoint: Path) -> Inputs:
 
 
 def _rgb_avatar(path: Path) -> None:
+    from fomm_studio.live.feeds import SyntheticFeed
     from fomm_studio.media import save_png
-    from fomm_studio.sources import SyntheticSource
 
-    save_png(path, SyntheticSource(size=96, seed=2).frame_at(0))
+    save_png(path, SyntheticFeed(size=96, seed=2).frame_at(0))
 
 
 def argv(command: str, i: Inputs, extra: tuple[str, ...] = ()) -> list[str]:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from fomm_studio.cli import main
-from trainer.data import scan_dataset
+from trainer.video_cache import scan_dataset
 
 
 def test_reconstruct_reports_l1_baseline_and_writes_videos(

@@ -21,7 +21,7 @@ def _settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _no_thread_left(qapp) -> Iterator[None]:
     yield
-    from ui.live_worker import LIVE_THREADS
+    from ui.live.worker import LIVE_THREADS
 
     running = [t for t in list(LIVE_THREADS) if t.isRunning()]
     for thread in running:
@@ -48,10 +48,10 @@ def avatar_path(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def driving_video(tmp_path: Path) -> Path:
-    from fomm_studio.api import SyntheticSource
+    from fomm_studio.api import SyntheticFeed
     from fomm_studio.media import VideoWriter
 
-    source = SyntheticSource(size=96, fps=25, realtime=False)
+    source = SyntheticFeed(size=96, fps=25, realtime=False)
     source.open()
     path = tmp_path / "driving.mp4"
     writer = VideoWriter(path, fps=25, preset="ultrafast")
@@ -68,7 +68,7 @@ def make_window(qtbot, tiny_entry) -> Iterator[Callable[..., object]]:
 
     from fomm_studio.api import Settings
     from ui.main_window import MainWindow
-    from ui.theme import apply_dark_theme
+    from ui.widgets.theme import apply_dark_theme
 
     windows = []
 

@@ -10,9 +10,9 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-from fomm_studio.api import LiveOptions, LivePipeline, ModelRegistry, Settings, SyntheticSource, plain_cropper
+from fomm_studio.api import LiveOptions, LivePipeline, ModelRegistry, Settings, SyntheticFeed, plain_cropper
 from tests.ui.conftest import save_artifact
-from ui.live_worker import LIVE_THREADS
+from ui.live.worker import LIVE_THREADS
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -21,7 +21,7 @@ def fast_factory(entry, avatar_path: Path, options: LiveOptions):
     def build() -> LivePipeline:
         pipeline = LivePipeline(
             entry.load(),
-            lambda _s: SyntheticSource(size=96, realtime=False),
+            lambda _s: SyntheticFeed(size=96, realtime=False),
             "synthetic",
             options,
             cropper=plain_cropper,
@@ -192,4 +192,4 @@ def test_dropping_files_on_the_live_tab(qtbot, make_window, avatar_path, driving
     assert live.gallery.current_path() == avatar_path
     assert live.avatar_view.has_image() and window.settings.avatar == str(avatar_path)
     live.dropEvent(drop_event([driving_video]))  # a video: the driving source
-    assert live.source_spec == str(driving_video)
+    assert live.feed_spec == str(driving_video)

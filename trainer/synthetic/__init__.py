@@ -5,7 +5,7 @@ naming every source; `render_video(seed, frames, size)` renders one video in mem
 reads a real video: the only third-party pixels are scikit-image's public-domain / CC0 samples.
 """
 
-from trainer.synthetic.dataset import (
+from trainer.synthetic.dataset_writer import (
     SyntheticDatasetError,
     SynthOptions,
     generate_dataset,
@@ -13,8 +13,8 @@ from trainer.synthetic.dataset import (
     video_seed,
     write_mp4,
 )
+from trainer.synthetic.licensed_images import LICENSED_IMAGES, SourceImageError
 from trainer.synthetic.render import SyntheticVideo, render_video
-from trainer.synthetic.sources import LICENSED_IMAGES, SourceImageError
 
 __all__ = [
     "LICENSED_IMAGES",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from trainer.synthetic.sources import BACKGROUND_IMAGES, load_image
+from trainer.synthetic.licensed_images import BACKGROUND_IMAGES, load_image
 
 MARGIN = 8  # extra pixels on each side, so the drift never shows a border
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from trainer.synthetic.sources import BACKGROUND_IMAGES, load_image
+from trainer.synthetic.licensed_images import BACKGROUND_IMAGES, load_image
 
 SHIFT = 4  # OpenCV fractional bits: coordinates are multiplied by 16
 AA = cv2.LINE_AA

@@ -16,9 +16,9 @@ import cv2
 import numpy as np
 
 from engine.atomic import atomic_write_bytes, atomic_write_text
-from trainer.synthetic.dataset import write_mp4
+from trainer.synthetic.dataset_writer import write_mp4
+from trainer.synthetic.licensed_images import LICENSED_IMAGES, load_image
 from trainer.synthetic.render import cartoon_portrait, render_video
-from trainer.synthetic.sources import LICENSED_IMAGES, load_image
 
 ASTRONAUT_CROP = (97, 0, 256)  # left, top, side: head and collar, no flag, no shuttle model
 CARTOON_SEEDS = {"cartoon-1.png": 20, "cartoon-2.png": 10}

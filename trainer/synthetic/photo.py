@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from trainer.synthetic.cartoon import FaceState, body_height
-from trainer.synthetic.sources import PHOTO_FACES, PhotoFace, load_image
+from trainer.synthetic.licensed_images import PHOTO_FACES, PhotoFace, load_image
 
 
 @dataclass(frozen=True)

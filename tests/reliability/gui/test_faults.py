@@ -13,11 +13,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fomm_studio.api import (
     AnimationSession,
-    FlakySource,
+    FlakyFeed,
     LiveOptions,
     LivePipeline,
     Settings,
-    SyntheticSource,
+    SyntheticFeed,
     load_settings,
     plain_cropper,
     settings_path,
@@ -49,7 +49,7 @@ def test_camera_lost_mid_stream_is_shown_and_the_live_tab_recovers(
 ) -> None:
     window = make_window()
     live, (_registry, entry) = window.live, tiny_entry
-    flaky = FlakySource(SyntheticSource(size=96, realtime=False), fail_after=4, recover_after=3)
+    flaky = FlakyFeed(SyntheticFeed(size=96, realtime=False), fail_after=4, recover_after=3)
     seen: list[tuple[str, str, str]] = []  # (kind, status line, driving pane banner) as the user saw them
     live.status_message.connect(
         lambda _t, kind: seen.append((kind, window.status_label.text(), live.driving_view.message))
@@ -84,7 +84,7 @@ def test_engine_error_in_the_live_worker_is_shown_and_start_works_again(
     window = make_window()
     live, (_registry, entry) = window.live, tiny_entry
     live.gallery.add(avatar_path)
-    synthetic = lambda _spec: SyntheticSource(size=96, realtime=False)  # noqa: E731
+    synthetic = lambda _spec: SyntheticFeed(size=96, realtime=False)  # noqa: E731
     with qtbot.waitSignal(live.error, timeout=30000) as failure:
         assert live.start(factory(entry, avatar_path, synthetic, OutOfMemoryOnThirdFrame))
     assert "Out of memory" in failure.args[0] and "CUDA out of memory" in failure.args[0]

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from fomm_studio.api import LiveOptions, LivePipeline, SyntheticSource, VideoReader, plain_cropper
+from fomm_studio.api import LiveOptions, LivePipeline, SyntheticFeed, VideoReader, plain_cropper
 from tests.reliability import bad_files
 
 pytestmark = pytest.mark.timeout(120)
@@ -36,7 +36,7 @@ def fast_factory(entry, avatar: Path):
     def build() -> LivePipeline:
         pipeline = LivePipeline(
             entry.load(),
-            lambda _spec: SyntheticSource(size=96, realtime=False),
+            lambda _spec: SyntheticFeed(size=96, realtime=False),
             "synthetic",
             LiveOptions(face_crop=False),
             cropper=plain_cropper,
@@ -195,7 +195,7 @@ def test_model_picker_row(
     spoil(config, checkpoint, marker)
     window = make_window()
     window.settings.camera = "synthetic"
-    window.live.source_spec = "synthetic"
+    window.live.feed_spec = "synthetic"
     window.live.gallery.add(avatar_path)
     entry = window.add_model_files(config, checkpoint)
     if entry is not None:  # accepted by name; the files are read when the model is used

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from fomm_studio.api import LiveFrame, LiveOptions, LivePipeline, SyntheticSource, plain_cropper
+from fomm_studio.api import LiveFrame, LiveOptions, LivePipeline, SyntheticFeed, plain_cropper
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -53,7 +53,7 @@ def test_live_tab_soak_keeps_memory_flat_and_one_pending_frame(
     def build() -> TrackedPipeline:
         pipeline = TrackedPipeline(
             entry.load(),
-            lambda _spec: SyntheticSource(size=128, realtime=False),
+            lambda _spec: SyntheticFeed(size=128, realtime=False),
             "synthetic",
             LiveOptions(face_crop=False),
             cropper=plain_cropper,

@@ -1,0 +1,350 @@
+"""Frame sources for the live view (camera, video file, synthetic face), without Qt.
+
+Every source delivers uint8 RGB (H, W, 3) frames from `read()`, which blocks for at most about one
+frame period. A source that cannot start raises `FeedError`; one that stops delivering while
+running (camera unplugged) raises `CameraLostError`, after which the caller may `close()` and
+`open()` it again.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol, TypeVar, runtime_checkable
+
+import cv2
+import numpy as np
+
+from engine.errors import FommError
+from fomm_studio.media import MediaError, VideoReader
+
+DEFAULT_CAMERA_FPS = 30.0
+_S = TypeVar("_S")
+
+
+class FeedError(FommError):
+    """A frame source that cannot be opened or read; names the camera index or the file."""
+
+
+class CameraLostError(FeedError):
+    """A running source stopped delivering frames (camera unplugged, driver hiccup)."""
+
+
+class FeedExhaustedError(FeedError):
+    """A non-looping video file reached its end."""
+
+
+@runtime_checkable
+class FrameFeed(Protocol):
+    """What the live loop reads frames from. Our sources always know `fps` (a camera whose driver does
+    not say reports a nominal 30); wrappers may report None until opened."""
+
+    name: str
+
+    @property
+    def fps(self) -> float | None: ...
+
+    def open(self) -> None: ...
+
+    def read(self) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self: _S) -> _S: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+_CF = TypeVar("_CF", bound="_ContextFeed")
+
+
+class _ContextFeed:
+    """`with source:` opens it and always closes it."""
+
+    def open(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _CF) -> _CF:
+        self.open()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class Pacer:
+    """Sleeps so that successive `wait()` calls are one frame period apart (real-time playback).
+
+    When the caller falls behind by more than a period, the schedule restarts from now instead of
+    rushing through frames to catch up.
+    """
+
+    def __init__(self, fps: float):
+        self.period = 1.0 / fps if fps > 0 else 0.0
+        self._due: float | None = None
+
+    def wait(self) -> None:
+        now = time.monotonic()
+        if self._due is None or now - self._due > self.period:
+            self._due = now
+        elif self._due > now:
+            time.sleep(self._due - now)
+        self._due += self.period
+
+    def reset(self) -> None:
+        self._due = None
+
+
+class CameraFeed(_ContextFeed):
+    """A webcam through `cv2.VideoCapture`; optional requested capture size."""
+
+    def __init__(self, index: int, width: int | None = None, height: int | None = None):
+        self.index = index
+        self.name = f"camera {index}"
+        self.width, self.height = width, height
+        self.fps: float = DEFAULT_CAMERA_FPS
+        self._capture: cv2.VideoCapture | None = None
+
+    def open(self) -> None:
+        if self._capture is not None:
+            return
+        capture = cv2.VideoCapture(self.index)
+        if not capture.isOpened():
+            capture.release()
+            raise FeedError(f"camera {self.index} not found or busy (is another program using it?)")
+        if self.width:
+            capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
+        if self.height:
+            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
+        reported = capture.get(cv2.CAP_PROP_FPS)
+        self.fps = float(reported) if 0 < reported < 1000 else DEFAULT_CAMERA_FPS
+        self._capture = capture
+
+    def read(self) -> np.ndarray:
+        if self._capture is None:
+            raise FeedError(f"camera {self.index} is not open")
+        ok, frame = self._capture.read()
+        if not ok or frame is None:
+            raise CameraLostError(f"camera {self.index} stopped delivering frames (unplugged?)")
+        if frame.ndim == 2:
+            return cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
+        return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+
+    def close(self) -> None:
+        capture, self._capture = self._capture, None
+        if capture is not None:
+            capture.release()
+
+
+class VideoFileFeed(_ContextFeed):
+    """A video file played at its own frame rate (or as fast as possible), looping by default."""
+
+    def __init__(self, path: str | Path, loop: bool = True, realtime: bool = True):
+        self.path = Path(path)
+        self.name = self.path.name
+        self.loop, self.realtime = loop, realtime
+        self.fps: float = DEFAULT_CAMERA_FPS
+        self._reader: VideoReader | None = None
+        self._frames: Iterator[np.ndarray] | None = None
+        self._pacer = Pacer(self.fps)
+
+    def open(self) -> None:
+        if self._reader is not None:
+            return
+        try:
+            self._reader = VideoReader(self.path)
+        except MediaError as exc:
+            raise FeedError(str(exc)) from exc
+        self.fps = self._reader.fps
+        self._pacer = Pacer(self.fps)
+        self._frames = self._reader.frames()
+
+    def read(self) -> np.ndarray:
+        if self._reader is None or self._frames is None:
+            raise FeedError(f"{self.path}: video source is not open")
+        frame = next(self._frames, None)
+        if frame is None:
+            if not self.loop:
+                raise FeedExhaustedError(f"{self.path}: end of video")
+            self._close_frames()
+            self._frames = self._reader.frames()
+            frame = next(self._frames, None)
+            if frame is None:
+                raise CameraLostError(f"{self.path}: video stopped delivering frames")
+        if self.realtime:
+            self._pacer.wait()
+        return frame
+
+    def _close_frames(self) -> None:
+        frames, self._frames = self._frames, None
+        if frames is not None and hasattr(frames, "close"):
+            frames.close()  # closes the decoder's file now rather than at garbage collection
+
+    def close(self) -> None:
+        self._close_frames()
+        self._reader = None
+        self._pacer.reset()
+
+
+_SHIFT = 4  # cv2 drawing with 4 fractional bits: sub-pixel motion stays smooth
+_ONE = 1 << _SHIFT
+
+
+def _fixed(x: float, y: float) -> tuple[int, int]:
+    return round(x * _ONE), round(y * _ONE)
+
+
+class CartoonFace:
+    """Draws a simple face whose head translates, rotates and scales, eyes blink and mouth talks.
+
+    Everything is a smooth function of time `t` (seconds) with phases drawn from `seed`, so a
+    frame is reproducible from its index and keypoint models see coherent motion.
+    """
+
+    def __init__(self, size: int = 256, seed: int = 0):
+        self.size = size
+        rng = np.random.default_rng(seed)
+        self.phases = rng.uniform(0.0, 2.0 * math.pi, size=6)
+        self.background = tuple(int(c) for c in rng.integers(40, 200, size=3))
+        self.skin = tuple(int(c) for c in rng.integers([200, 150, 120], [250, 200, 170]))
+
+    def pose(self, t: float) -> tuple[float, float, float, float, float, bool]:
+        """(centre x, centre y, angle in degrees, scale, mouth opening in [0, 1], eyes closed)."""
+        p, s = self.phases, self.size
+        cx = s * (0.5 + 0.08 * math.sin(2 * math.pi * 0.23 * t + p[0]))
+        cy = s * (0.52 + 0.05 * math.sin(2 * math.pi * 0.31 * t + p[1]))
+        angle = 12.0 * math.sin(2 * math.pi * 0.17 * t + p[2])
+        scale = 1.0 + 0.06 * math.sin(2 * math.pi * 0.13 * t + p[3])
+        mouth = 0.5 + 0.5 * math.sin(2 * math.pi * 0.9 * t + p[4])
+        blink = (0.4 * t + p[5] / (2 * math.pi)) % 1.0 < 0.06
+        return cx, cy, angle, scale, mouth, blink
+
+    def draw(self, t: float) -> np.ndarray:
+        """The frame at time `t`: uint8 RGB (size, size, 3)."""
+        s = self.size
+        image = np.empty((s, s, 3), np.uint8)
+        image[:] = self.background
+        cv2.rectangle(image, (0, int(s * 0.85)), (s, s), (90, 90, 110), -1)  # static "desk" edge
+        cx, cy, angle, scale, mouth, blink = self.pose(t)
+        rad, unit = math.radians(angle), s * scale
+
+        def at(u: float, v: float) -> tuple[int, int]:  # head-local (fraction of size) -> pixels
+            x = cx + unit * (u * math.cos(rad) - v * math.sin(rad))
+            y = cy + unit * (u * math.sin(rad) + v * math.cos(rad))
+            return _fixed(x, y)
+
+        def ellipse(u: float, v: float, a: float, b: float, color: tuple[int, ...]) -> None:
+            axes = (round(a * unit * _ONE), round(b * unit * _ONE))
+            cv2.ellipse(image, at(u, v), axes, angle, 0, 360, color, -1, cv2.LINE_AA, _SHIFT)
+
+        ellipse(0.0, -0.08, 0.31, 0.33, (60, 40, 30))  # hair behind the head
+        for side in (-1, 1):
+            ellipse(side * 0.27, 0.02, 0.04, 0.07, self.skin)  # ears
+        ellipse(0.0, 0.02, 0.26, 0.33, self.skin)
+        for side in (-1, 1):
+            ellipse(side * 0.1, -0.06, 0.05, 0.006 if blink else 0.032, (250, 250, 250))
+            if not blink:
+                ellipse(side * 0.1, -0.06, 0.018, 0.018, (30, 30, 60))
+            cv2.line(
+                image,
+                at(side * 0.15, -0.12),
+                at(side * 0.05, -0.135),
+                (60, 40, 30),
+                max(1, s // 80),
+                cv2.LINE_AA,
+                _SHIFT,
+            )
+        cv2.line(image, at(0.0, -0.02), at(0.02, 0.07), (150, 90, 80), max(1, s // 100), cv2.LINE_AA, _SHIFT)
+        ellipse(0.0, 0.17, 0.09, 0.012 + 0.05 * mouth, (140, 30, 40))
+        return image
+
+
+class SyntheticFeed(_ContextFeed):
+    """A moving cartoon face: a camera stand-in for demos, tests and headless machines."""
+
+    def __init__(self, size: int = 256, fps: float = 30.0, seed: int = 0, realtime: bool = True):
+        if size < 16:
+            raise FeedError(f"synthetic source: size {size} is too small (need 16 or more)")
+        if not fps > 0:
+            raise FeedError(f"synthetic source: fps must be positive, got {fps}")
+        self.name = "synthetic face"
+        self.fps: float = float(fps)
+        self.realtime = realtime
+        self.face = CartoonFace(size, seed)
+        self.frame_index = 0
+        self._open = False
+        self._pacer = Pacer(self.fps)
+
+    def open(self) -> None:
+        self._open = True
+
+    def frame_at(self, index: int) -> np.ndarray:
+        """The frame with this index (deterministic)."""
+        return self.face.draw(index / self.fps)
+
+    def read(self) -> np.ndarray:
+        if not self._open:
+            raise FeedError("synthetic source is not open")
+        frame = self.frame_at(self.frame_index)
+        self.frame_index += 1
+        if self.realtime:
+            self._pacer.wait()
+        return frame
+
+    def close(self) -> None:
+        self._open = False
+        self._pacer.reset()
+
+
+class FlakyFeed(_ContextFeed):
+    """Test helper: reads pass through `inner`, except that read attempts number `fail_after + 1`
+    to `fail_after + recover_after` raise `CameraLostError` (like a camera unplugged and plugged
+    back). Attempts are counted across close/open, so reopening after the failures recovers.
+    """
+
+    def __init__(self, inner: FrameFeed, fail_after: int, recover_after: int = 1):
+        self.inner = inner
+        self.name = inner.name
+        self.fail_after, self.recover_after = fail_after, recover_after
+        self.attempts = 0
+        self.fps: float | None = inner.fps
+
+    def open(self) -> None:
+        self.inner.open()
+        self.fps = self.inner.fps
+
+    def read(self) -> np.ndarray:
+        self.attempts += 1
+        if self.fail_after < self.attempts <= self.fail_after + self.recover_after:
+            raise CameraLostError(f"{self.name} stopped delivering frames (simulated)")
+        return self.inner.read()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def open_feed(spec: str) -> FrameFeed:
+    """A source (not yet opened) from a user's choice: "0"/"1"... a camera index, "synthetic", or a
+    video file path."""
+    text = spec.strip()
+    if text.isdigit():
+        return CameraFeed(int(text))
+    if text.lower() == "synthetic":
+        return SyntheticFeed()
+    path = Path(text).expanduser()
+    if not text or not path.is_file():
+        raise FeedError(
+            f"{text or '(empty)'}: video file not found (expected a camera index, "
+            f"'synthetic' or a video file)"
+        )
+    return VideoFileFeed(path)

@@ -1,0 +1,1 @@
+"""fomm_studio.offline."""

@@ -1,0 +1,108 @@
+"""Virtual camera output, driven through a stand-in pyvirtualcam (no v4l2loopback device here)."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import sys
+import types
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from fomm_studio.live import virtual_camera
+from fomm_studio.live.pipeline import LivePipeline, SetVirtualCamera
+from fomm_studio.live.virtual_camera import VirtualCamera, VirtualCameraError, availability
+
+
+class FakeCamera:
+    """Records what pyvirtualcam.Camera would have been given."""
+
+    opened: ClassVar[list[FakeCamera]] = []
+    fail_with: ClassVar[str | None] = None
+
+    def __init__(self, width: int, height: int, fps: float):
+        if FakeCamera.fail_with:
+            raise RuntimeError(FakeCamera.fail_with)
+        self.width, self.height, self.fps = width, height, fps
+        self.device = "/dev/video9"
+        self.frames: list[np.ndarray] = []
+        self.closed = False
+        FakeCamera.opened.append(self)
+
+    def send(self, frame: np.ndarray) -> None:
+        assert frame.flags["C_CONTIGUOUS"] and frame.dtype == np.uint8
+        self.frames.append(frame.copy())
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture()
+def fake_pyvirtualcam(monkeypatch: pytest.MonkeyPatch) -> type[FakeCamera]:
+    module = types.ModuleType("pyvirtualcam")
+    module.__spec__ = importlib.machinery.ModuleSpec("pyvirtualcam", None)
+    module.Camera = FakeCamera  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pyvirtualcam", module)
+    monkeypatch.setattr(virtual_camera, "_loopback_devices", lambda: ["video9"])
+    FakeCamera.opened, FakeCamera.fail_with = [], None
+    return FakeCamera
+
+
+def test_missing_package_or_device_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyvirtualcam", None)  # as if not installed
+    monkeypatch.setattr(virtual_camera.importlib.util, "find_spec", lambda _name: None)
+    state = availability()
+    assert not state.available and "pip install pyvirtualcam" in state.reason
+    with pytest.raises(VirtualCameraError, match="pip install pyvirtualcam"):
+        VirtualCamera(64, 64, 25.0)
+
+
+def test_no_loopback_device_on_linux_is_explained(
+    fake_pyvirtualcam: type[FakeCamera], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(virtual_camera.sys, "platform", "linux")
+    monkeypatch.setattr(virtual_camera, "_loopback_devices", lambda: [])
+    state = availability()
+    assert not state.available and "v4l2loopback" in state.reason
+
+
+def test_frames_reach_the_camera_and_wrong_sizes_are_refused(fake_pyvirtualcam: type[FakeCamera]) -> None:
+    camera = VirtualCamera(64, 48, 25.0)
+    frame = np.full((48, 64, 3), 7, np.uint8)
+    camera.send(frame)
+    assert np.array_equal(fake_pyvirtualcam.opened[0].frames[0], frame)
+    with pytest.raises(VirtualCameraError, match="expects 64x48 frames, got 48x64"):
+        camera.send(np.zeros((64, 48, 3), np.uint8))
+    camera.close()
+    assert fake_pyvirtualcam.opened[0].closed
+
+
+def test_a_backend_that_fails_to_start_is_an_error_not_a_crash(fake_pyvirtualcam: type[FakeCamera]) -> None:
+    fake_pyvirtualcam.fail_with = "device busy"
+    with pytest.raises(VirtualCameraError, match="could not start: device busy"):
+        VirtualCamera(64, 64, 25.0)
+
+
+def test_live_pipeline_sends_its_output_and_releases_the_camera(
+    fake_pyvirtualcam: type[FakeCamera], pipeline: LivePipeline
+) -> None:
+    pipeline.apply(SetVirtualCamera(True))
+    frames = [pipeline.step() for _ in range(3)]
+    camera = fake_pyvirtualcam.opened[0]
+    assert (camera.width, camera.height) == (64, 64) and len(camera.frames) == 3
+    assert np.array_equal(camera.frames[-1], frames[-1].panes.output)  # what the output pane shows
+    assert any("Virtual camera on: /dev/video9" in n.text for n in pipeline.take_notices())
+    pipeline.close()
+    assert camera.closed
+
+
+def test_live_pipeline_reports_a_camera_that_cannot_start(
+    fake_pyvirtualcam: type[FakeCamera], pipeline: LivePipeline
+) -> None:
+    fake_pyvirtualcam.fail_with = "device busy"
+    pipeline.take_notices()  # the fixture's avatar notice
+    pipeline.apply(SetVirtualCamera(True))
+    notices = pipeline.take_notices()
+    assert [n.kind for n in notices] == ["error"] and "device busy" in notices[0].text
+    pipeline.close()

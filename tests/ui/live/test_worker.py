@@ -1,0 +1,185 @@
+"""The live worker thread: frames flow, commands arrive, sources that die recover, errors surface."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fomm_studio.api import (
+    AnimationSession,
+    Calibrate,
+    FlakyFeed,
+    LiveOptions,
+    LivePipeline,
+    OverlayOptions,
+    SetOptions,
+    SyntheticFeed,
+    VideoFileFeed,
+    plain_cropper,
+)
+from ui.live.worker import LiveController
+
+pytestmark = pytest.mark.timeout(60)
+
+
+class CountingPipeline(LivePipeline):
+    """Records how often the worker asked for a recalibration."""
+
+    calibrations = 0
+
+    def reset_calibration(self) -> None:
+        self.calibrations += 1
+        super().reset_calibration()
+
+
+def pipeline_for(tiny_entry, avatar_path: Path, opener, cls=LivePipeline, session=None):
+    _registry, entry = tiny_entry
+
+    def build() -> LivePipeline:
+        pipeline = cls(
+            entry.load(),
+            opener,
+            "test",
+            LiveOptions(face_crop=False),
+            cropper=plain_cropper,
+            display_size=96,
+            session=session,
+        )
+        pipeline.set_avatar_file(avatar_path)
+        return pipeline
+
+    return build
+
+
+def synthetic(_spec: str) -> SyntheticFeed:
+    return SyntheticFeed(size=96, fps=30, realtime=False)
+
+
+def test_worker_animates_frames_from_a_video_file(qtbot, tiny_entry, avatar_path, driving_video) -> None:
+    controller = LiveController()
+    opener = lambda _spec: VideoFileFeed(driving_video, loop=True, realtime=False)  # noqa: E731
+    worker = controller.start(pipeline_for(tiny_entry, avatar_path, opener))
+    try:
+        with qtbot.waitSignal(worker.frame_ready, timeout=20000) as blocker:
+            pass
+        frame = blocker.args[0]
+        assert frame.panes.output.shape == (96, 96, 3) and frame.panes.output.dtype == np.uint8
+        assert set(frame.timings) == {"capture", "crop", "keypoints", "generator", "display"}
+        assert frame.timings["generator"] > 0
+        assert worker.take_latest() is not None  # the slot held it until the GUI took it
+    finally:
+        assert controller.shutdown()
+
+
+def test_latest_frame_wins_and_drops_are_counted(qtbot, tiny_entry, avatar_path) -> None:
+    controller = LiveController()
+    worker = controller.start(pipeline_for(tiny_entry, avatar_path, synthetic))
+    try:
+        with qtbot.waitSignal(worker.frame_ready, timeout=20000):
+            pass
+        # Nobody takes the frame: the worker keeps producing, replacing the slot and counting drops.
+        qtbot.waitUntil(lambda: worker.dropped >= 2, timeout=20000)
+        produced, dropped = worker.produced, worker.dropped
+        assert produced - dropped >= 1
+        latest = worker.take_latest()
+        assert latest is not None and latest.index >= 3  # a newer frame replaced the first one
+    finally:
+        assert controller.shutdown()
+
+
+def test_toggles_and_calibrate_reach_the_worker(qtbot, tiny_entry, avatar_path) -> None:
+    controller = LiveController()
+    worker = controller.start(pipeline_for(tiny_entry, avatar_path, synthetic, cls=CountingPipeline))
+    try:
+        with qtbot.waitSignal(worker.frame_ready, timeout=20000):
+            pass
+        worker.take_latest()
+        before = worker.pipeline.calibrations
+        options = LiveOptions(
+            face_crop=False,
+            mirror=False,
+            relative=False,
+            overlays=OverlayOptions(keypoints=True, occlusion=True),
+        )
+        worker.post(SetOptions(options))
+        worker.post(Calibrate())
+        qtbot.waitUntil(lambda: worker.pipeline.options == options, timeout=10000)
+        assert worker.pipeline.calibrations >= before + 2  # motion change + calibrate both reset D_1
+        assert worker.pipeline.session.options.relative is False
+        worker.take_latest()
+        with qtbot.waitSignal(worker.frame_ready, timeout=20000) as blocker:
+            pass
+        plain = blocker.args[0]
+        assert plain.panes.output.std() > 0
+    finally:
+        assert controller.shutdown()
+
+
+def test_source_that_dies_shows_the_error_and_recovers(qtbot, tiny_entry, avatar_path) -> None:
+    flaky = FlakyFeed(SyntheticFeed(size=96, realtime=False), fail_after=2, recover_after=1)
+    controller = LiveController()
+    worker = controller.start(pipeline_for(tiny_entry, avatar_path, lambda _spec: flaky), retry_interval=0.2)
+    states: list[tuple[str, str]] = []
+    worker.source_state.connect(lambda state, text: states.append((state, text)))
+    frames: list[object] = []
+    worker.frame_ready.connect(lambda _f: frames.append(worker.take_latest()))
+    try:
+        qtbot.waitUntil(lambda: any(s == "lost" for s, _ in states) and len(frames) >= 4, timeout=30000)
+        lost = next(text for state, text in states if state == "lost")
+        assert "stopped delivering frames" in lost and "Retrying" in lost
+        assert [s for s, _ in states].count("ok") >= 2  # opened, lost, reopened
+    finally:
+        assert controller.shutdown()
+
+
+def test_engine_error_is_reported_through_failed(qtbot, tiny_entry, avatar_path) -> None:
+    class Broken(AnimationSession):
+        def animate(self, frame, with_extras=True):
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    _registry, entry = tiny_entry
+    controller = LiveController()
+    worker = controller.start(pipeline_for(tiny_entry, avatar_path, synthetic, session=Broken(entry.load())))
+    with qtbot.waitSignal(worker.failed, timeout=20000) as blocker:
+        pass
+    assert "Out of memory" in blocker.args[0]
+    qtbot.waitUntil(lambda: controller.thread.isFinished(), timeout=10000)
+    assert controller.shutdown()
+
+
+def test_gui_stays_responsive_while_a_slow_engine_runs(qtbot, tiny_entry, avatar_path) -> None:
+    """Event-loop delay while every frame takes 0.2 s in the engine: a responsiveness check, not a benchmark."""
+    from PySide6.QtCore import QTimer
+
+    class Slow(AnimationSession):
+        def animate(self, frame, with_extras=True):
+            time.sleep(0.2)
+            return super().animate(frame, with_extras)
+
+    _registry, entry = tiny_entry
+    controller = LiveController()
+    worker = controller.start(pipeline_for(tiny_entry, avatar_path, synthetic, session=Slow(entry.load())))
+    delays: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        delays.append(now - last[0] - 0.01)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(tick)
+    frames = []
+    worker.frame_ready.connect(lambda _f: frames.append(worker.take_latest()))
+    try:
+        timer.start()
+        qtbot.waitUntil(lambda: len(frames) >= 4, timeout=30000)
+        timer.stop()
+        assert len(delays) > 20
+        assert max(delays) < 0.15, f"event loop stalled for {max(delays) * 1000:.0f} ms"
+    finally:
+        assert controller.shutdown()

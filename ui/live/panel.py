@@ -1,0 +1,455 @@
+"""The Live tab: avatar gallery, the three panes (driving crop, avatar, output), transport buttons,
+live toggles and the performance plots. All frame work happens in the `LiveWorker` thread; this
+panel only paints what arrives and turns clicks into immutable commands."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fomm_studio.api import (
+    AVATARS_DIR,
+    IMAGE_SUFFIXES,
+    SAMPLE_DRIVING,
+    VIDEO_SUFFIXES,
+    Calibrate,
+    ChangeFeed,
+    FommError,
+    LiveFrame,
+    LiveOptions,
+    ModelCache,
+    ModelEntry,
+    Notice,
+    SetAvatar,
+    SetOptions,
+    Settings,
+    SetVirtualCamera,
+    Snapshot,
+    StartRecording,
+    StopRecording,
+    pipeline_factory,
+    read_image,
+    virtual_camera_availability,
+)
+from ui.live.controls import LiveControls
+from ui.live.stats_panel import StatsPanel
+from ui.live.worker import LiveController, LiveWorker, PipelineFactory
+from ui.widgets.image_view import ImageView
+
+
+class AvatarGallery(QWidget):
+    """Thumbnails of assets/avatars plus images the user opened or dropped."""
+
+    avatar_selected = Signal(object)  # Path
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.list.setIconSize(QSize(84, 84))
+        self.list.setGridSize(QSize(96, 112))
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setMovement(QListWidget.Movement.Static)
+        self.list.setWordWrap(True)
+        self.list.currentItemChanged.connect(self._on_current_changed)
+        self.open_button = QPushButton("Open image…")
+        self.open_button.setToolTip("Add an avatar image (Ctrl+O); you can also drop images here")
+        self.open_button.clicked.connect(self.open_dialog)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        title = QLabel("Avatars")
+        title.setStyleSheet("font-weight: 600; color: #c9ced6;")
+        layout.addWidget(title)
+        self.hint = QLabel("No avatars yet.\nOpen an image, or drop one here.")
+        self.hint.setStyleSheet("color: #6b727d;")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.open_button)
+        self.setMinimumWidth(214)
+        self.setMaximumWidth(240)
+
+    def populate(self, folder: Path = AVATARS_DIR) -> None:
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.suffix.lower() in IMAGE_SUFFIXES:
+                    self.add(path, select=False)
+
+    def add(self, path: Path, select: bool = True) -> None:
+        """Add (once, by resolved path) and optionally select an avatar image."""
+        path = Path(path).resolve()
+        item = self._find(path)
+        if item is None:
+            item = QListWidgetItem(QIcon(QPixmap(str(path))), path.stem.replace("_", " "))
+            item.setData(Qt.ItemDataRole.UserRole, str(path))
+            item.setToolTip(str(path))
+            self.list.addItem(item)
+            self.hint.hide()
+        if select:
+            self.list.setCurrentItem(item)
+
+    def _find(self, path: Path) -> QListWidgetItem | None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == str(path):
+                return item
+        return None
+
+    def current_path(self) -> Path | None:
+        item = self.list.currentItem()
+        return None if item is None else Path(item.data(Qt.ItemDataRole.UserRole))
+
+    def open_dialog(self) -> None:
+        pattern = " ".join(f"*{s}" for s in IMAGE_SUFFIXES)
+        name, _ = QFileDialog.getOpenFileName(
+            self, "Open avatar image", str(AVATARS_DIR), f"Images ({pattern})"
+        )
+        if name:
+            self.add(Path(name))
+
+    def _on_current_changed(self, current: QListWidgetItem | None, _previous: object) -> None:
+        if current is not None:
+            self.avatar_selected.emit(Path(current.data(Qt.ItemDataRole.UserRole)))
+
+
+class LivePanel(QWidget):
+    """The Live tab. `model_provider` returns the model picked in the main window."""
+
+    status_message = Signal(str, str)  # text, kind ('info' | 'warn' | 'error')
+    error = Signal(str)
+    stats_text = Signal(str)
+    frame_shown = Signal(object)  # LiveFrame, after painting
+    running_changed = Signal(bool)
+
+    def __init__(
+        self, settings: Settings, model_provider: Callable[[], ModelEntry], parent: QWidget | None = None
+    ):
+        super().__init__(parent)
+        self.settings = settings
+        self.model_provider = model_provider
+        self.controller = LiveController(self)
+        self.model_cache = ModelCache()
+        self.feed_spec = settings.camera or "auto"
+        self.frames_shown = 0
+        self._last_produced = 0
+        self._last_tick = time.monotonic()
+        self._shown_since_tick = 0
+        self.fps = 0.0
+        self._restart_pending = False
+        self._failure: str | None = None  # why the current worker stopped, if it failed
+        self._build()
+        self.setAcceptDrops(True)
+        self.fps_timer = QTimer(self)
+        self.fps_timer.setInterval(1000)
+        self.fps_timer.timeout.connect(self._on_fps_timer)
+        self.fps_timer.start()
+
+    # -- layout ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.gallery = AvatarGallery()
+        self.gallery.avatar_selected.connect(self._on_avatar_selected)
+        self.driving_view = ImageView("Driving")
+        self.avatar_view = ImageView("Avatar")
+        self.output_view = ImageView("Output")
+        self.controls = LiveControls(self.settings)
+        self.controls.options_changed.connect(self._on_options_changed)
+        self.controls.source_changed.connect(self.set_source)
+        self.stats = StatsPanel()
+        self.stats.setMinimumHeight(150)
+        center = QWidget()
+        center_layout = QVBoxLayout(center)
+        center_layout.setContentsMargins(0, 0, 0, 0)
+        panes = QHBoxLayout()
+        panes.setSpacing(8)
+        for view in (self.driving_view, self.avatar_view, self.output_view):
+            panes.addWidget(view, 1)
+        center_layout.addLayout(panes, 5)
+        center_layout.addLayout(self._transport())
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(center)
+        splitter.addWidget(self.stats)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.setSpacing(10)
+        layout.addWidget(self.gallery)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.controls)
+
+    def _transport(self) -> QHBoxLayout:
+        row = QHBoxLayout()
+        row.setSpacing(8)
+        self.start_button = self._button("Start", "Start or stop the live view (Space)", self.toggle_running)
+        self.start_button.setObjectName("primary")
+        self.start_button.setMinimumWidth(110)
+        self.calibrate_button = self._button(
+            "Calibrate", "Take the current pose as neutral (C)", self.calibrate
+        )
+        self.record_button = self._button("Record", "Record the output to an mp4 (R)", self.toggle_recording)
+        self.record_button.setCheckable(True)
+        self.snapshot_button = self._button("Snapshot", "Save the output as a PNG (S)", self.snapshot)
+        self.vcam_button = self._button("Virtual camera", "", self._on_vcam_toggled)
+        self.vcam_button.setCheckable(True)
+        state = virtual_camera_availability()
+        self.vcam_button.setEnabled(state.available)
+        self.vcam_button.setToolTip(state.reason)
+        for button in (self.start_button, self.calibrate_button, self.record_button, self.snapshot_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        row.addWidget(self.vcam_button)
+        return row
+
+    def _button(self, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep Space for the Start/Stop shortcut
+        button.clicked.connect(slot)
+        return button
+
+    # -- running --------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.controller.running
+
+    @property
+    def worker(self) -> LiveWorker | None:
+        return self.controller.worker
+
+    def toggle_running(self) -> None:
+        if self.running:
+            self.stop()
+        else:
+            self.start()
+
+    def start(self, factory: PipelineFactory | None = None, retry_interval: float = 2.0) -> bool:
+        """Start the live loop with the picked model; False (and a clear message) when it cannot."""
+        if factory is None:
+            factory = self._default_factory()
+            if factory is None:
+                return False
+        worker = self.controller.start(factory, retry_interval)
+        worker.frame_ready.connect(self._on_frame_ready)
+        worker.source_state.connect(self._on_source_state)
+        worker.notice.connect(self._on_notice)
+        worker.failed.connect(self._on_failed)
+        worker.stopped.connect(self._on_stopped)
+        self.stats.clear()
+        self._set_running_ui(True)
+        return True
+
+    def _default_factory(self) -> PipelineFactory | None:
+        entry = self.model_provider()
+        if not entry.is_ready:
+            text = (
+                f"Model '{entry.name}': {entry.status} ({entry.checkpoint_path}). "
+                "Open a config + checkpoint from the Model bar, or train one."
+            )
+            self.output_view.set_message(text, "error")
+            self.error.emit(text)
+            return None
+        avatar = self.gallery.current_path()
+        if avatar is None:
+            self.error.emit("No avatar selected: pick one in the gallery or open an image.")
+            return None
+        return pipeline_factory(
+            entry.config_path,
+            entry.checkpoint_path,
+            lambda: entry.load("cpu"),
+            self.feed_spec,
+            self.controls.options(),
+            avatar,
+            self.model_cache,
+            SAMPLE_DRIVING,
+            device="cpu",
+        )
+
+    def stop_and_restart(self) -> None:
+        """Restart with the current model once the running worker has stopped (does not block)."""
+        self._restart_pending = True
+        self.stop()
+
+    def stop(self) -> None:
+        self.controller.stop()
+        self.status_message.emit("Stopping…", "info")
+
+    def shutdown(self) -> bool:
+        """Stop and join the worker thread (window closing)."""
+        ok = self.controller.shutdown()
+        self._set_running_ui(False)
+        return ok
+
+    def _set_running_ui(self, running: bool) -> None:
+        self.start_button.setText("Stop" if running else "Start")
+        self.start_button.setProperty("running", "true" if running else "false")
+        self.start_button.style().unpolish(self.start_button)
+        self.start_button.style().polish(self.start_button)
+        if not running:
+            self.record_button.setChecked(False)
+            self.vcam_button.setChecked(False)
+        self.running_changed.emit(running)
+
+    # -- commands -------------------------------------------------------------------------------
+    def calibrate(self) -> None:
+        self.controller.post(Calibrate())
+        self.status_message.emit("Calibrated: the next frame is the neutral pose", "info")
+
+    def set_source(self, spec: str) -> None:
+        self.feed_spec = spec
+        self.settings.camera = spec
+        self.controller.post(ChangeFeed(spec))
+
+    def toggle_recording(self) -> None:
+        if not self.running:
+            self.record_button.setChecked(False)
+            self.error.emit("Start the live view before recording.")
+            return
+        if self.record_button.isChecked():
+            path = self._output_dir() / time.strftime("fomm-live-%Y%m%d-%H%M%S.mp4")
+            self.controller.post(StartRecording(path, self.controls.side_by_side.isChecked()))
+        else:
+            self.controller.post(StopRecording())
+
+    def snapshot(self) -> None:
+        if not self.running:
+            self.error.emit("Start the live view to take a snapshot.")
+            return
+        self.controller.post(Snapshot(self._output_dir() / time.strftime("fomm-snapshot-%Y%m%d-%H%M%S.png")))
+
+    def _output_dir(self) -> Path:
+        folder = (
+            Path(self.settings.output_dir)
+            if self.settings.output_dir
+            else Path.home() / "Videos" / "FOMM Studio"
+        )
+        return folder
+
+    def _on_vcam_toggled(self) -> None:
+        self.controller.post(SetVirtualCamera(self.vcam_button.isChecked()))
+
+    def _on_options_changed(self, options: LiveOptions) -> None:
+        self.controller.post(SetOptions(options))
+
+    def _on_avatar_selected(self, path: Path) -> None:
+        if not self.running:  # the worker reads it when running; now read it the way the worker will
+            try:
+                self.avatar_view.set_image(read_image(path))
+            except FommError as exc:
+                self.avatar_view.set_image(None)
+                self.error.emit(f"Avatar not usable: {exc}")
+                return
+        self.settings.avatar = str(path)
+        self.controller.post(SetAvatar(path))
+
+    # -- worker signals -------------------------------------------------------------------------
+    def _on_frame_ready(self, _frame: LiveFrame) -> None:
+        worker = self.worker
+        frame = worker.take_latest() if worker is not None else None
+        if frame is None:
+            return
+        start = time.perf_counter()
+        panes = frame.panes
+        self.driving_view.set_image(panes.driving)
+        self.avatar_view.set_image(panes.avatar)
+        self.avatar_view.set_caption(panes.avatar_caption)
+        self.output_view.set_image(panes.output)
+        self.driving_view.set_message("")
+        self.output_view.set_message("")
+        self.driving_view.set_caption("Driving · face" if frame.face_found else "Driving")
+        self.stats.add_frame(frame.timings)
+        self.frames_shown += 1
+        self._shown_since_tick += 1
+        if worker is not None:
+            worker.gui_paint_ms = (time.perf_counter() - start) * 1000.0
+        self.frame_shown.emit(frame)
+
+    def _on_source_state(self, state: str, text: str) -> None:
+        if state == "ok":
+            self.driving_view.set_message("")
+            self.status_message.emit(f"Source: {text}", "info")
+        elif state == "starting":
+            self.output_view.set_message(text, "info")
+            self.status_message.emit(text, "info")
+        else:
+            self.driving_view.set_message(text, "warn")
+            self.status_message.emit(text, "warn")
+
+    def _on_notice(self, notice: Notice) -> None:
+        if notice.kind == "error":
+            self.error.emit(notice.text)
+        elif notice.kind == "avatar":
+            self.status_message.emit(f"Avatar: {notice.text}", "info")
+        else:
+            self.status_message.emit(notice.text, "info")
+
+    def _on_failed(self, text: str) -> None:
+        self._failure = text
+        self.output_view.set_message(f"Stopped: {text}\nPress Start to try again.", "error")
+        self.error.emit(text)
+
+    def _on_stopped(self) -> None:
+        if self.sender() is not self.controller.worker:
+            return  # a previous worker's late signal
+        self.controller.shutdown()
+        self._set_running_ui(False)
+        failure, self._failure = self._failure, None
+        if failure is None:
+            self.status_message.emit("Live view stopped", "info")
+        else:  # keep the reason in the status line, not just in the dialog the user may close
+            self.status_message.emit(f"Live view stopped: {failure}", "error")
+        if self._restart_pending:
+            self._restart_pending = False
+            self.start()
+
+    def _on_fps_timer(self) -> None:
+        now = time.monotonic()
+        elapsed = max(now - self._last_tick, 1e-6)
+        self.fps = self._shown_since_tick / elapsed
+        self._last_tick, self._shown_since_tick = now, 0
+        worker = self.worker
+        dropped = worker.dropped if worker is not None else 0
+        if self.running:
+            self.stats.add_fps(self.fps)
+            self.stats_text.emit(f"{self.fps:5.1f} fps · {dropped} dropped")
+        else:
+            self.stats_text.emit("stopped")
+
+    # -- drag and drop --------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if any(_kind(url.toLocalFile()) for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        for url in event.mimeData().urls():
+            path = Path(url.toLocalFile())
+            kind = _kind(str(path))
+            if kind == "image":
+                self.gallery.add(path)
+            elif kind == "video":
+                self.controls.set_source_spec(str(path))
+        event.acceptProposedAction()
+
+
+def _kind(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        return "image"
+    if suffix in VIDEO_SUFFIXES:
+        return "video"
+    return ""
