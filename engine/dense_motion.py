@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.blocks import AntiAliasInterpolation2d, Hourglass
+from engine.config import CommonParams, DenseMotionParams
 from engine.geometry import kp2gaussian
 from engine.motion import KeypointDict, sparse_motions
 
@@ -16,23 +17,14 @@ class DenseMotionNetwork(nn.Module):
     """(source, kp_source, kp_driving) -> {'deformation' (B, h, w, 2), 'mask' (B, K+1, h, w),
     'sparse_deformed' (B, K+1, C, h, w), optional 'occlusion_map' (B, 1, h, w)} at `scale_factor`."""
 
-    def __init__(
-        self,
-        block_expansion: int,
-        num_blocks: int,
-        max_features: int,
-        num_kp: int,
-        num_channels: int,
-        estimate_occlusion_map: bool = False,
-        scale_factor: float = 1.0,
-        kp_variance: float = 0.01,
-    ):
+    def __init__(self, common: CommonParams, params: DenseMotionParams, estimate_occlusion_map: bool = False):
         super().__init__()
+        num_kp, num_channels, scale_factor = common.num_kp, common.num_channels, params.scale_factor
         self.hourglass = Hourglass(
-            block_expansion=block_expansion,
+            block_expansion=params.block_expansion,
             in_features=(num_kp + 1) * (num_channels + 1),
-            max_features=max_features,
-            num_blocks=num_blocks,
+            max_features=params.max_features,
+            num_blocks=params.num_blocks,
         )
         self.mask = nn.Conv2d(self.hourglass.out_filters, num_kp + 1, kernel_size=7, padding=3)
         self.occlusion = (
@@ -42,7 +34,7 @@ class DenseMotionNetwork(nn.Module):
         )
         self.num_kp = num_kp
         self.scale_factor = scale_factor
-        self.kp_variance = kp_variance
+        self.kp_variance = params.kp_variance
         if scale_factor != 1:
             self.down = AntiAliasInterpolation2d(num_channels, scale_factor)
 

@@ -13,11 +13,12 @@ from engine.geometry import kp2gaussian, scale_key
 class DiscriminatorBlock(nn.Module):
     """Conv (optionally spectral-normalised) + InstanceNorm + LeakyReLU(0.2) + optional 2x2 pooling."""
 
-    def __init__(
-        self, in_features: int, out_features: int, norm: bool, kernel_size: int, pool: bool, sn: bool
-    ):
+    def __init__(self, in_features: int, out_features: int, place: tuple[int, int], sn: bool):
+        """`place` is (index, count) in the stack: the first block has no norm, the last no pooling."""
         super().__init__()
-        conv = nn.Conv2d(in_features, out_features, kernel_size=kernel_size)
+        index, count = place
+        norm, pool = index != 0, index != count - 1
+        conv = nn.Conv2d(in_features, out_features, kernel_size=4)
         # The classic spectral_norm keeps the original key layout (weight_orig/_u/_v) of the checkpoints.
         self.conv = nn.utils.spectral_norm(conv) if sn else conv
         self.norm = nn.InstanceNorm2d(out_features, affine=True) if norm else None
@@ -43,9 +44,7 @@ class Discriminator(nn.Module):
                 DiscriminatorBlock(
                     first_in if i == 0 else min(mf, be * 2**i),
                     min(mf, be * 2 ** (i + 1)),
-                    norm=i != 0,
-                    kernel_size=4,
-                    pool=i != n - 1,
+                    place=(i, n),
                     sn=params.sn,
                 )
                 for i in range(n)

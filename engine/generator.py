@@ -35,18 +35,7 @@ class OcclusionAwareGenerator(nn.Module):
         be, mf, n_down = params.block_expansion, params.max_features, params.num_down_blocks
         dm = params.dense_motion_params
         self.dense_motion_network = (
-            DenseMotionNetwork(
-                block_expansion=dm.block_expansion,
-                num_blocks=dm.num_blocks,
-                max_features=dm.max_features,
-                num_kp=common.num_kp,
-                num_channels=common.num_channels,
-                estimate_occlusion_map=params.estimate_occlusion_map,
-                scale_factor=dm.scale_factor,
-                kp_variance=dm.kp_variance,
-            )
-            if dm is not None
-            else None
+            DenseMotionNetwork(common, dm, params.estimate_occlusion_map) if dm is not None else None
         )
         self.first = SameBlock2d(common.num_channels, be, kernel_size=7, padding=3)
         self.down_blocks = nn.ModuleList(

@@ -10,8 +10,7 @@ from torch import nn
 from engine.blocks import AntiAliasInterpolation2d, Hourglass
 from engine.config import CommonParams, KPDetectorParams
 from engine.geometry import heatmap_to_keypoints
-
-KeypointDict = dict[str, torch.Tensor]
+from engine.motion import KeypointDict
 
 
 class KPDetector(nn.Module):

@@ -3,12 +3,26 @@ between a source image and a driving video (Sec. 3.4, Eq. 10-11)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
 from engine.geometry import make_coordinate_grid
 
 KeypointDict = dict[str, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class MotionOptions:
+    """How driving motion is transferred: relative (Eq. 10-11) or absolute."""
+
+    relative: bool = True
+    adapt_movement_scale: bool = False  # as the original demo: the hull-area ratio can exaggerate motion
+    relative_jacobian: bool = True
+
+
+ABSOLUTE = MotionOptions(relative=False, adapt_movement_scale=False, relative_jacobian=False)
 
 
 def sparse_motions(
@@ -76,22 +90,20 @@ def normalize_kp(
     kp_source: KeypointDict,
     kp_driving: KeypointDict,
     kp_driving_initial: KeypointDict,
-    adapt_movement_scale: bool = False,
-    use_relative_movement: bool = False,
-    use_relative_jacobian: bool = False,
+    options: MotionOptions = ABSOLUTE,
 ) -> KeypointDict:
     """Driving keypoints expressed for the source image (Sec. 3.4).
 
     Relative motion (Eq. 10): p_S + s (p_D,t - p_D,1), where s is `movement_scale` when
-    `adapt_movement_scale`, else 1. Relative Jacobians (Eq. 11): J_D,t J_D,1^-1 J_S.
-    With everything off, the driving keypoints are returned unchanged (absolute transfer).
+    `options.adapt_movement_scale`, else 1. Relative Jacobians (Eq. 11): J_D,t J_D,1^-1 J_S.
+    With everything off (`ABSOLUTE`, the default), the driving keypoints are returned unchanged.
     Shapes: values (B, K, 2), jacobians (B, K, 2, 2); same shapes out.
     """
     kp_new = dict(kp_driving)
-    if use_relative_movement:
-        scale = movement_scale(kp_source, kp_driving_initial) if adapt_movement_scale else 1.0
+    if options.relative:
+        scale = movement_scale(kp_source, kp_driving_initial) if options.adapt_movement_scale else 1.0
         kp_new["value"] = (kp_driving["value"] - kp_driving_initial["value"]) * scale + kp_source["value"]
-        if use_relative_jacobian and "jacobian" in kp_driving:
+        if options.relative_jacobian and "jacobian" in kp_driving:
             jacobian_diff = torch.matmul(
                 kp_driving["jacobian"], torch.inverse(kp_driving_initial["jacobian"])
             )

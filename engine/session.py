@@ -18,16 +18,7 @@ import torch
 from engine.errors import FommError
 from engine.imaging import FitMode, image_to_tensor, tensor_to_image
 from engine.models import FommModels
-from engine.motion import KeypointDict, normalize_kp
-
-
-@dataclass(frozen=True)
-class MotionOptions:
-    """How driving motion is transferred: relative (Eq. 10-11) or absolute."""
-
-    relative: bool = True
-    adapt_movement_scale: bool = False  # as the original demo: the hull-area ratio can exaggerate motion
-    relative_jacobian: bool = True
+from engine.motion import KeypointDict, MotionOptions, normalize_kp
 
 
 @dataclass(frozen=True)
@@ -53,6 +44,16 @@ class Keypoints:
             kp["value"][0].detach().float().cpu().numpy(),
             None if jac is None else jac[0].detach().float().cpu().numpy(),
         )
+
+
+@dataclass(frozen=True)
+class _FrameTensors:
+    """One animated frame's tensors, on the model's device, before they become numpy."""
+
+    driving: torch.Tensor
+    out: dict[str, torch.Tensor]
+    kp_driving: KeypointDict
+    kp_norm: KeypointDict
 
 
 @dataclass
@@ -179,14 +180,7 @@ class AnimationSession:
                 kp_driving.update(filtered.to_torch(kp_driving["value"]))
             if self._kp_initial is None:
                 self._kp_initial = {k: v for k, v in kp_driving.items() if k != "heatmap"}
-            kp_norm = normalize_kp(
-                self._kp_source,
-                kp_driving,
-                self._kp_initial,
-                adapt_movement_scale=self.options.adapt_movement_scale,
-                use_relative_movement=self.options.relative,
-                use_relative_jacobian=self.options.relative_jacobian,
-            )
+            kp_norm = normalize_kp(self._kp_source, kp_driving, self._kp_initial, self.options)
             kp_norm.pop("heatmap", None)
             self._sync()
             timings["keypoints"] = (time.perf_counter() - start) * 1000.0
@@ -200,18 +194,11 @@ class AnimationSession:
             )
             self._sync()
             timings["generator"] = (time.perf_counter() - gen_start) * 1000.0
-        return self._result(driving, out, kp_driving, kp_norm, timings, with_extras)
+        return self._result(_FrameTensors(driving, out, kp_driving, kp_norm), timings, with_extras)
 
-    def _result(
-        self,
-        driving: torch.Tensor,
-        out: dict[str, torch.Tensor],
-        kp_driving: KeypointDict,
-        kp_norm: KeypointDict,
-        timings: dict[str, float],
-        with_extras: bool,
-    ) -> AnimationResult:
+    def _result(self, frame: _FrameTensors, timings: dict[str, float], with_extras: bool) -> AnimationResult:
         assert self._kp_source is not None  # set_source ran (checked by the caller)
+        driving, out, kp_driving, kp_norm = frame.driving, frame.out, frame.kp_driving, frame.kp_norm
         result = AnimationResult(
             image=tensor_to_image(out["prediction"]),
             driving=tensor_to_image(driving),

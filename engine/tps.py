@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from engine.config import TransformParams
 from engine.geometry import make_coordinate_grid
 
 
@@ -27,18 +28,22 @@ class TPSTransform:
     def random(
         cls,
         batch_size: int,
-        sigma_affine: float,
-        sigma_tps: float,
-        points_tps: int,
+        params: TransformParams,
         generator: torch.Generator | None = None,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype = torch.float32,
+        like: torch.Tensor | None = None,
     ) -> TPSTransform:
-        """Identity plus Gaussian noise: sigma_affine on theta, sigma_tps on the spline weights."""
-        noise = torch.randn(batch_size, 2, 3, generator=generator) * sigma_affine
+        """Identity plus Gaussian noise: sigma_affine on theta, sigma_tps on the spline weights.
+
+        Drawn on the CPU from `generator` (reproducible on any device), then moved to the device and
+        dtype of `like` when given."""
+        noise = torch.randn(batch_size, 2, 3, generator=generator) * params.sigma_affine
         theta = noise + torch.eye(2, 3).view(1, 2, 3)
-        control_points = make_coordinate_grid(points_tps, points_tps).view(1, -1, 2)
-        control_params = torch.randn(batch_size, 1, points_tps**2, generator=generator) * sigma_tps
+        n = params.points_tps
+        control_points = make_coordinate_grid(n, n).view(1, -1, 2)
+        control_params = torch.randn(batch_size, 1, n**2, generator=generator) * params.sigma_tps
+        if like is None:
+            return cls(theta, control_points, control_params)
+        device, dtype = like.device, like.dtype
         return cls(
             theta.to(device, dtype), control_points.to(device, dtype), control_params.to(device, dtype)
         )

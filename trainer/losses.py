@@ -217,15 +217,7 @@ class GeneratorFullModel(nn.Module):
         if tp is None:
             return {}
         rng = torch.Generator().manual_seed(seed)
-        transform = TPSTransform.random(
-            driving.shape[0],
-            sigma_affine=tp.sigma_affine,
-            sigma_tps=tp.sigma_tps,
-            points_tps=tp.points_tps,
-            generator=rng,
-            device=driving.device,
-            dtype=driving.dtype,
-        )
+        transform = TPSTransform.random(driving.shape[0], tp, generator=rng, like=driving)
         transformed_kp = self.kp_detector(transform.transform_frame(driving))
         w = self.train_params.loss_weights
         return equivariance_losses(

@@ -9,21 +9,15 @@ import pytest
 import torch
 
 import engine
+from engine.motion import MotionOptions
 from engine.tps import TPSTransform
 
 TOL = 1e-4
+# The original code's normalize_kp flags per case, as MotionOptions.
 CASES = {
-    "relative": {"adapt_movement_scale": True, "use_relative_movement": True, "use_relative_jacobian": True},
-    "relative_noscale": {
-        "adapt_movement_scale": False,
-        "use_relative_movement": True,
-        "use_relative_jacobian": True,
-    },
-    "absolute": {
-        "adapt_movement_scale": False,
-        "use_relative_movement": False,
-        "use_relative_jacobian": False,
-    },
+    "relative": MotionOptions(relative=True, adapt_movement_scale=True, relative_jacobian=True),
+    "relative_noscale": MotionOptions(relative=True, adapt_movement_scale=False, relative_jacobian=True),
+    "absolute": MotionOptions(relative=False, adapt_movement_scale=False, relative_jacobian=False),
 }
 GENERATOR_KEYS = ("prediction", "deformed", "occlusion_map", "mask", "sparse_deformed")
 
@@ -55,7 +49,7 @@ def test_keypoints_match_original(golden: dict, name: str) -> None:
 @pytest.mark.parametrize("case", CASES)
 def test_normalized_keypoints_and_generator_match_original(golden: dict, case: str) -> None:
     kps, expected, models = golden["kps"], golden["expected"], golden["models"]
-    kp_norm = engine.normalize_kp(kps["source"], kps["driving"], kps["driving_initial"], **CASES[case])
+    kp_norm = engine.normalize_kp(kps["source"], kps["driving"], kps["driving_initial"], CASES[case])
     assert_close(kp_norm["value"], expected[f"{case}.kp_norm.value"], f"{case}.kp_norm.value")
     assert_close(kp_norm["jacobian"], expected[f"{case}.kp_norm.jacobian"], f"{case}.kp_norm.jacobian")
     with torch.no_grad():

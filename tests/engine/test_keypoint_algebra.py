@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 import torch
 
+from engine.config import TransformParams
 from engine.geometry import heatmap_to_keypoints, kp2gaussian, make_coordinate_grid, scale_key
-from engine.motion import convex_hull_area, movement_scale, normalize_kp, sparse_motions
+from engine.motion import MotionOptions, convex_hull_area, movement_scale, normalize_kp, sparse_motions
 from engine.tps import TPSTransform
 
 
@@ -51,9 +52,7 @@ def test_sparse_motion_maps_driving_keypoint_to_source_keypoint() -> None:
 
 def test_identical_driving_and_initial_give_source_keypoints() -> None:
     kp_s, kp_d = random_kp(seed=3), random_kp(seed=4)
-    out = normalize_kp(
-        kp_s, kp_d, kp_d, adapt_movement_scale=True, use_relative_movement=True, use_relative_jacobian=True
-    )
+    out = normalize_kp(kp_s, kp_d, kp_d, MotionOptions(relative=True, adapt_movement_scale=True))
     assert torch.allclose(out["value"], kp_s["value"], atol=1e-6)
     assert torch.allclose(out["jacobian"], kp_s["jacobian"], atol=1e-5)
 
@@ -103,9 +102,8 @@ def test_identity_tps_returns_the_image_and_unit_jacobian() -> None:
 
 def test_tps_jacobian_matches_finite_differences_in_float64() -> None:
     g = torch.Generator().manual_seed(0)
-    transform = TPSTransform.random(
-        1, sigma_affine=0.1, sigma_tps=0.05, points_tps=5, generator=g, dtype=torch.float64
-    )
+    params = TransformParams(sigma_affine=0.1, sigma_tps=0.05, points_tps=5)
+    transform = TPSTransform.random(1, params, generator=g, like=torch.zeros((), dtype=torch.float64))
     coords = torch.rand(1, 3, 2, generator=g, dtype=torch.float64) * 1.6 - 0.8
     analytic = transform.jacobian(coords)
     eps = 1e-6

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from engine import build_models, load_config
+from engine.config import TransformParams
 from engine.tps import TPSTransform
 from trainer.losses import (
     DiscriminatorFullModel,
@@ -22,7 +23,7 @@ from trainer.losses import (
 
 
 def identity_transform(batch: int, points: int = 5) -> TPSTransform:
-    random = TPSTransform.random(batch, sigma_affine=0.0, sigma_tps=0.0, points_tps=points)
+    random = TPSTransform.random(batch, TransformParams(sigma_affine=0.0, sigma_tps=0.0, points_tps=points))
     return TPSTransform(
         torch.eye(2, 3).repeat(batch, 1, 1), random.control_points, torch.zeros(batch, 1, points**2)
     )
