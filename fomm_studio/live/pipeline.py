@@ -255,7 +255,7 @@ class LivePipeline:
         self.notices: list[Notice] = []
         self.recorder: Recorder | None = None
         self._record_side_by_side = False
-        self._record_start = 0.0
+        self._capture_time = 0.0  # perf_counter time the current frame was read from the feed
         self._snapshot_path: Path | None = None
         self._virtual_camera: VirtualCamera | None = None
         self._avatar_display: np.ndarray | None = None
@@ -345,7 +345,7 @@ class LivePipeline:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         frame = self.feed.read()
-        t1 = time.perf_counter()
+        t1 = self._capture_time = time.perf_counter()
         crop, face_found = self._crop(frame)
         t2 = time.perf_counter()
         result = self.session.animate(crop, with_extras=self.options.overlays.any)
@@ -380,13 +380,10 @@ class LivePipeline:
         if self._snapshot_path is not None:
             path, self._snapshot_path = self._snapshot_path, None
             self._save_snapshot(path, image)
-        if self.recorder is None and self._virtual_camera is None:
-            return
-        output = resize_to(image, self.display_size)
         if self.recorder is not None:
-            self._record(output, crop)
+            self._record(image, crop)
         if self._virtual_camera is not None:
-            self._virtual_camera.send(output)
+            self._virtual_camera.send(resize_to(image, self.display_size))
 
     # -- outputs -------------------------------------------------------------------------------
     def _save_snapshot(self, path: Path, image: np.ndarray) -> None:
@@ -400,23 +397,22 @@ class LivePipeline:
             self.notices.append(Notice("info", f"Snapshot saved: {path}"))
 
     def start_recording(self, path: Path, side_by_side: bool = False, fps: float = 25.0) -> None:
-        """Record at a fixed frame rate; frames are repeated so playback runs at wall-clock speed."""
+        """Record at a fixed frame rate; each frame lasts until the next one (wall-clock time)."""
         self.stop_recording()
         self.recorder = Recorder(path, fps)
         self._record_side_by_side = side_by_side
-        self._record_start = time.perf_counter()
         self.notices.append(Notice("info", f"Recording to {path}"))
 
     def _record(self, output: np.ndarray, crop: np.ndarray) -> None:
+        """The clean output at its own resolution (as a snapshot), timed by when the frame was captured."""
         assert self.recorder is not None  # checked by the caller
         frame = output
         if self._record_side_by_side:
-            assert self._avatar_display is not None  # step() checked it
-            frame = np.hstack([resize_to(crop, self.display_size), self._avatar_display, output])
-        due = int((time.perf_counter() - self._record_start) * self.recorder.fps) + 1
-        repeats = min(max(due - self.recorder.frames_written - self.recorder.frames_dropped, 1), 50)
-        for _ in range(repeats):
-            self.recorder.write(frame)
+            side = output.shape[0]
+            avatar = self.session.source_image
+            assert avatar is not None  # step() checked it
+            frame = np.hstack([resize_to(crop, side), resize_to(avatar, side), output])
+        self.recorder.write(frame, self._capture_time)
 
     def stop_recording(self) -> None:
         recorder, self.recorder = self.recorder, None

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine.errors import FommError
+from fomm_studio.live import pipeline as pipeline_module
 from fomm_studio.live.feeds import SyntheticFeed
 from fomm_studio.live.pipeline import (
     Calibrate,
@@ -18,7 +19,7 @@ from fomm_studio.live.pipeline import (
     StopRecording,
     center_crop,
 )
-from fomm_studio.media import VideoReader, read_image
+from fomm_studio.media import VideoReader, read_image, save_png
 
 
 def test_center_crop_zoom_and_offset() -> None:
@@ -50,6 +51,29 @@ def test_record_and_snapshot(pipeline: LivePipeline, tmp_path: Path) -> None:
     assert read_image(tmp_path / "snap.png").shape == (64, 64, 3)
     first = next(iter(VideoReader(tmp_path / "rec.mp4")))
     assert first.shape == (64, 192, 3)  # driving | avatar | output
+
+
+def test_recording_lasts_as_long_as_it_was_recorded_at_the_snapshot_resolution(
+    tiny_models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Five frames one second apart (a slow CPU), then Stop at 5 s: a 5 s file, frames as the snapshot."""
+    clock = [1000.0]
+    monkeypatch.setattr(pipeline_module.time, "perf_counter", lambda: clock[0])
+    pipeline = LivePipeline(
+        tiny_models, lambda _s: SyntheticFeed(size=96, realtime=False), "synthetic", display_size=160
+    )
+    pipeline.set_avatar_file(save_png(tmp_path / "a.png", np.full((80, 80, 3), 120, np.uint8)))
+    pipeline.apply(StartRecording(tmp_path / "rec.mp4"))
+    for _ in range(5):
+        pipeline.step()
+        clock[0] += 1.0
+    pipeline.apply(Snapshot(tmp_path / "snap.png"))
+    pipeline.step()  # the snapshot's frame, at t = 5 s
+    pipeline.apply(StopRecording())
+    pipeline.close()
+    frames = list(VideoReader(tmp_path / "rec.mp4").frames())
+    assert len(frames) == 5 * 25  # five frames held one second each; the sixth ends where it starts
+    assert frames[0].shape == read_image(tmp_path / "snap.png").shape == (64, 64, 3)
 
 
 def test_bad_avatar_keeps_the_old_one(pipeline: LivePipeline, tmp_path: Path) -> None:
