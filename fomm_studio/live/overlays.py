@@ -45,10 +45,11 @@ class OverlayOptions:
     occlusion: bool = False
     masks: bool = False
     deformed: bool = False
+    flow: bool = False
 
     @property
     def any(self) -> bool:
-        return self.keypoints or self.heatmaps or self.occlusion or self.masks or self.deformed
+        return self.keypoints or self.heatmaps or self.occlusion or self.masks or self.deformed or self.flow
 
 
 def palette(count: int) -> list[tuple[int, int, int]]:
@@ -153,7 +154,8 @@ def compose_panes(
     """Draw the enabled overlays on the three panes.
 
     Driving pane: heatmaps, driving keypoints. Avatar pane: source keypoints and part masks, or the
-    deformed source with the transported keypoints. Output pane: occlusion map, transported keypoints.
+    deformed source with the transported keypoints. Output pane: occlusion map, dense flow with the
+    sparse motions, transported keypoints.
     """
     driving = resize_to(crop, size)
     show_deformed = options.deformed and result.deformed is not None
@@ -165,6 +167,10 @@ def compose_panes(
         avatar_img = blend_masks(avatar_img, result.mask)
     if options.occlusion and result.occlusion_map is not None:
         output = blend_occlusion(output, result.occlusion_map)
+    if options.flow and result.deformation is not None:
+        from fomm_studio.live.flow_view import flow_overlay  # flow_view builds on this module
+
+        output = flow_overlay(output, result.deformation, result.kp_norm.value, result.kp_source.value)
     if options.keypoints:
         driving = draw_keypoints(driving, result.kp_driving.value, result.kp_driving.jacobian)
         avatar_kp = result.kp_norm if show_deformed else result.kp_source
