@@ -9,6 +9,7 @@ a file carrying code is refused without running it.
 from __future__ import annotations
 
 import io
+import logging
 import pickle
 import zipfile
 from collections.abc import Mapping
@@ -22,6 +23,10 @@ from engine.atomic import atomic_write_bytes
 from engine.errors import CheckpointError, CheckpointMismatchError
 
 MODEL_KEYS = ("generator", "kp_detector", "discriminator")
+# One wording for every file torch cannot read, whatever torch's own (internal) reason was.
+UNREADABLE = "not a readable checkpoint (corrupt, truncated, or not a .pth.tar file)"
+
+log = logging.getLogger(__name__)
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
@@ -38,12 +43,11 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         if holds_code:
             reason = "it contains Python objects or code that a weights-only load refuses"
             raise CheckpointError(f"{path}: not a safe checkpoint: {reason}") from None
-        raise CheckpointError(
-            f"{path}: not a readable checkpoint (corrupt or truncated?): {detail}"
-        ) from None
+        log.debug("%s: unpickling failed: %s", path, detail)
+        raise CheckpointError(f"{path}: {UNREADABLE}") from None
     except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, OSError, IndexError, KeyError) as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise CheckpointError(f"{path}: not a readable checkpoint (corrupt or truncated?): {first}") from None
+        log.debug("%s: torch.load failed: %r", path, exc)  # torch's own words, for --debug
+        raise CheckpointError(f"{path}: {UNREADABLE}") from None
     if not isinstance(data, dict):
         raise CheckpointError(
             f"{path}: not a FOMM checkpoint (top level is {type(data).__name__}, not a dict)"
@@ -79,6 +83,13 @@ def load_state_dict_strict(
     module: nn.Module, state_dict: Mapping[str, Any], name: str, path: str | Path
 ) -> None:
     """Load all-or-nothing; a mismatch lists missing, unexpected and mis-shaped keys."""
+    check_state_dict(module, state_dict, name, path)
+    module.load_state_dict(state_dict, strict=True)
+
+
+def check_state_dict(module: nn.Module, state_dict: Mapping[str, Any], name: str, path: str | Path) -> None:
+    """Raise `CheckpointMismatchError` unless every key and shape fits `module` (which may live on the
+    meta device: nothing is copied)."""
     if not isinstance(state_dict, Mapping):
         raise CheckpointError(f"{path}: entry '{name}' is not a state dict")
     expected = module.state_dict()
@@ -107,7 +118,6 @@ def load_state_dict_strict(
             unexpected,
             mis_shaped,
         )
-    module.load_state_dict(state_dict, strict=True)
 
 
 def save_checkpoint(path: str | Path, entries: Mapping[str, Any]) -> None:

@@ -196,6 +196,9 @@ class FommConfig:
         return int(self.dataset_params.frame_shape[0])
 
 
+NOT_A_CONFIG = "not a FOMM config (a YAML file with dataset_params, model_params, train_params)"
+
+
 def load_config(path: str | Path) -> FommConfig:
     """Read an original-format YAML config; errors name `path` and the offending dotted key."""
     path = Path(path)
@@ -203,12 +206,16 @@ def load_config(path: str | Path) -> FommConfig:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config ({exc})") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: {NOT_A_CONFIG} (it is a binary file: a checkpoint?)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config ({exc.strerror or exc})") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: {NOT_A_CONFIG}")
     return config_from_dict(raw, source=str(path))
 
 

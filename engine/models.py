@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from engine.checkpoint import load_checkpoint, load_state_dict_strict, model_state_dicts
+from engine.checkpoint import check_state_dict, load_checkpoint, load_state_dict_strict, model_state_dicts
 from engine.config import FommConfig, load_config
 from engine.discriminator import MultiScaleDiscriminator
 from engine.generator import OcclusionAwareGenerator
@@ -90,6 +90,18 @@ def load_weights(models: FommModels, checkpoint_path: str | Path) -> None:
         )
     epoch = checkpoint.get("epoch")
     models.epoch = int(epoch) if isinstance(epoch, (int, float)) else None
+
+
+def check_fits(config_path: str | Path, checkpoint_path: str | Path) -> FommConfig:
+    """The config parses and the checkpoint is readable and fits it, checked without building real
+    weights (the networks live on the meta device), so a 60M-parameter model is checked in a moment.
+    Raises the same errors as `load_models` would."""
+    config = load_config(config_path)
+    models = build_models(config, device="meta")
+    entries = model_state_dicts(load_checkpoint(checkpoint_path), checkpoint_path)
+    check_state_dict(models.kp_detector, entries["kp_detector"], "kp_detector", checkpoint_path)
+    check_state_dict(models.generator, entries["generator"], "generator", checkpoint_path)
+    return config
 
 
 def resolve_device(device: str | torch.device) -> torch.device:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from engine import FommModels, load_models
 from engine.errors import FommError, MissingWeightsError
+from engine.models import check_fits
 from fomm_studio.paths import ASSETS_DIR, CONFIGS_DIR
 
 DEFAULT_MODEL_ID = "default-lite-256"
@@ -61,6 +62,16 @@ class ModelEntry:
         return load_models(self.config_path, self.checkpoint_path, device=device)
 
 
+def check_model_files(config_path: Path, checkpoint_path: Path) -> None:
+    """Raise a one-line `FommError` unless the config parses and the checkpoint is a readable
+    checkpoint that fits it. Reads the whole checkpoint: call it from a worker thread."""
+    if not config_path.is_file():
+        raise FommError(f"{config_path}: config file not found")
+    if not checkpoint_path.is_file():
+        raise FommError(f"{checkpoint_path}: checkpoint file not found")
+    check_fits(config_path, checkpoint_path)
+
+
 def custom_model_id(config_path: Path, checkpoint_path: Path) -> str:
     """A stable id for a config + checkpoint pair, so a remembered choice survives restarts."""
     key = f"{config_path.resolve()}|{checkpoint_path.resolve()}".encode()
@@ -78,6 +89,7 @@ class ModelRegistry:
     def __init__(self, default_config: Path = DEFAULT_CONFIG, default_checkpoint: Path = DEFAULT_CHECKPOINT):
         self._entries: dict[str, ModelEntry] = {}
         self._remembered_runs: set[str] = set()
+        self._problems: dict[str, str] = {}  # model id -> why it failed its check or its load
         default = ModelEntry(
             DEFAULT_MODEL_ID, "Default lite 256", default_config, default_checkpoint, "default"
         )
@@ -114,6 +126,39 @@ class ModelRegistry:
             name = f"{run.name} / {checkpoint.name}"
             added.append(self.add(ModelEntry(model_id, name, config, checkpoint, "run")))
         return added
+
+    def remove(self, model_id: str) -> ModelEntry:
+        """Forget an entry the user added (or a run checkpoint); the built-in default stays."""
+        entry = self.get(model_id)
+        if entry.kind == "default":
+            raise FommError(f"'{entry.name}' is built in and cannot be removed")
+        del self._entries[model_id]
+        self._remembered_runs.discard(model_id)
+        self._problems.pop(model_id, None)
+        return entry
+
+    def check(self, model_id: str) -> None:
+        """Check the entry's files (`check_model_files`); a failure is remembered (see `problem`) and
+        raised, a success clears an earlier failure. Call it from a worker thread."""
+        entry = self.get(model_id)
+        try:
+            check_model_files(entry.config_path, entry.checkpoint_path)
+        except FommError as exc:
+            self.mark_failed(model_id, str(exc))
+            raise
+        self._problems.pop(model_id, None)
+
+    def mark_failed(self, model_id: str, reason: str) -> None:
+        """Remember that this entry failed (its check, or loading it at Start) until it passes again."""
+        if model_id in self._entries:
+            self._problems[model_id] = reason
+
+    def problem(self, model_id: str) -> str | None:
+        return self._problems.get(model_id)
+
+    def status(self, model_id: str) -> str:
+        """The entry's file status, or 'failed' when its last check or load failed."""
+        return "failed" if model_id in self._problems else self.get(model_id).status
 
     def get(self, model_id: str) -> ModelEntry:
         try:

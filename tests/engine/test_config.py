@@ -71,5 +71,9 @@ def test_missing_and_invalid_files(tmp_path: Path) -> None:
         load_config(bad)
     listy = tmp_path / "list.yaml"
     listy.write_text("- 1\n- 2\n")
-    with pytest.raises(ConfigError, match="list.yaml: top level: expected a mapping"):
+    with pytest.raises(ConfigError, match=r"list.yaml: not a FOMM config \(a YAML file with"):
         load_config(listy)
+    binary = tmp_path / "model.pth.tar"
+    binary.write_bytes(bytes(range(256)))
+    with pytest.raises(ConfigError, match=r"model.pth.tar: not a FOMM config .*binary file: a checkpoint\?"):
+        load_config(binary)

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from engine.errors import FommError, MissingWeightsError
-from fomm_studio.model_registry import DEFAULT_MODEL_ID, ModelNotFoundError, ModelRegistry
+from fomm_studio.model_registry import (
+    DEFAULT_CONFIG,
+    DEFAULT_MODEL_ID,
+    ModelNotFoundError,
+    ModelRegistry,
+    check_model_files,
+)
 
 
 def test_default_model_without_weights_says_so(tmp_path: Path, tiny_config_path: Path) -> None:
@@ -69,3 +75,46 @@ def test_a_run_checkpoint_used_live_survives_a_restart(
     restored = again.get(used.model_id)
     assert restored.kind == "run" and restored.name == used.name and restored.is_ready
     assert again.to_settings() == registry.to_settings()  # still remembered after the next save
+
+
+def test_a_text_file_is_no_checkpoint(tmp_path: Path, tiny_config_path: Path) -> None:
+    text = tmp_path / "notes.pth.tar"
+    text.write_text("these are my notes, not weights\n" * 20)
+    with pytest.raises(FommError, match=r"notes\.pth\.tar: not a readable checkpoint"):
+        check_model_files(tiny_config_path, text)
+
+
+def test_a_checkpoint_is_no_config(tiny_checkpoint: Path) -> None:
+    with pytest.raises(FommError, match=r"tiny\.pth\.tar: not a FOMM config"):
+        check_model_files(tiny_checkpoint, tiny_checkpoint)
+
+
+def test_a_checkpoint_of_another_config_does_not_fit(tiny_checkpoint: Path) -> None:
+    with pytest.raises(FommError, match=r"tiny\.pth\.tar: 'kp_detector' does not fit the config"):
+        check_model_files(DEFAULT_CONFIG, tiny_checkpoint)
+
+
+def test_failed_entries_are_marked_until_they_pass_and_can_be_removed(
+    tmp_path: Path, tiny_config_path: Path, tiny_checkpoint: Path
+) -> None:
+    registry = ModelRegistry()
+    text = tmp_path / "notes.pth.tar"
+    text.write_text("not weights\n")
+    bad = registry.add_files(tiny_config_path, text)
+    assert registry.status(bad.model_id) == "ready"  # both files exist: only a check can tell
+    with pytest.raises(FommError, match="not a readable checkpoint"):
+        registry.check(bad.model_id)
+    assert registry.status(bad.model_id) == "failed"
+    assert "not a readable checkpoint" in (registry.problem(bad.model_id) or "")
+    text.write_bytes(tiny_checkpoint.read_bytes())  # the user replaced the file
+    registry.check(bad.model_id)
+    assert registry.status(bad.model_id) == "ready" and registry.problem(bad.model_id) is None
+    registry.mark_failed(bad.model_id, "could not load")
+    registry.remove(bad.model_id)
+    assert bad.model_id not in registry and registry.to_settings() == []
+    with pytest.raises(FommError, match="built in and cannot be removed"):
+        registry.remove(DEFAULT_MODEL_ID)
+
+
+def test_the_embedded_default_passes_its_check() -> None:
+    ModelRegistry().check(DEFAULT_MODEL_ID)
