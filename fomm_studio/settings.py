@@ -96,6 +96,30 @@ def config_dir() -> Path:
     return Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "fomm-studio"
 
 
+def default_output_dir() -> Path:
+    """Where recordings, snapshots and animations go when the user chose no folder: the user's videos
+    folder, never the app's own install (the sample clip lives there)."""
+    return Path.home() / "Videos" / "FOMM Studio"
+
+
+def output_dir(settings: Settings) -> Path:
+    """The folder chosen in the Live tab, else `default_output_dir()`."""
+    return Path(settings.output_dir) if settings.output_dir else default_output_dir()
+
+
+def default_animation_path(settings: Settings, source: Path, driving: Path) -> Path:
+    """The Animate tab's output when its field is empty: `<avatar>-<driving>.mp4` in the output folder,
+    numbered so an earlier result is never overwritten."""
+    folder = output_dir(settings)
+    stem = f"{source.stem}-{driving.stem}"
+    candidate = folder / f"{stem}.mp4"
+    number = 2
+    while candidate.exists():
+        candidate = folder / f"{stem}-{number}.mp4"
+        number += 1
+    return candidate
+
+
 def settings_path() -> Path:
     return config_dir() / SETTINGS_FILE
 

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from fomm_studio.settings import Settings, config_dir, load_settings, save_settings, settings_path
+from fomm_studio.settings import (
+    Settings,
+    config_dir,
+    default_animation_path,
+    load_settings,
+    save_settings,
+    settings_path,
+)
 
 
 def test_round_trip_and_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,3 +51,19 @@ def test_wrong_types_and_unknown_keys_fall_back_per_key(tmp_path: Path) -> None:
     assert loaded.zoom == 2.0 and loaded.camera == "1"
     path.write_text("[1, 2]")
     assert load_settings(path) == Settings()
+
+
+def test_animations_default_to_the_output_folder_never_beside_the_driving_video(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    driving = tmp_path / "install" / "assets" / "sample_driving.mp4"
+    path = default_animation_path(Settings(), Path("avatars/astronaut.png"), driving)
+    assert path == tmp_path / "home" / "Videos" / "FOMM Studio" / "astronaut-sample_driving.mp4"
+    chosen = Settings(output_dir=str(tmp_path / "mine"))
+    first = default_animation_path(chosen, Path("a.png"), driving)
+    first.parent.mkdir(parents=True)
+    first.write_bytes(b"earlier result")
+    assert (
+        default_animation_path(chosen, Path("a.png"), driving) == tmp_path / "mine" / "a-sample_driving-2.mp4"
+    )
