@@ -23,7 +23,8 @@ def deform_input(inp: torch.Tensor, deformation: torch.Tensor) -> torch.Tensor:
     if deformation.shape[1:3] != (h, w):
         deformation = F.interpolate(deformation.permute(0, 3, 1, 2), size=(h, w), mode="bilinear")
         deformation = deformation.permute(0, 2, 3, 1)
-    return F.grid_sample(inp, deformation, align_corners=False)
+    # the flow stays float32 (see DenseMotionNetwork.deform_source); the result has inp's dtype
+    return F.grid_sample(inp.to(deformation.dtype), deformation, align_corners=False).to(inp.dtype)
 
 
 class OcclusionAwareGenerator(nn.Module):
@@ -76,9 +77,11 @@ class OcclusionAwareGenerator(nn.Module):
         kp_source: KeypointDict,
         source_features: torch.Tensor | None = None,
         motion_source: torch.Tensor | None = None,
+        with_deformed: bool = True,
     ) -> dict[str, torch.Tensor]:
         """`source_features` (from `encode_source`) and `motion_source` (the dense motion network's
-        `downsample`) skip recomputing what depends only on an unchanged source."""
+        `downsample`) skip recomputing what depends only on an unchanged source; `with_deformed=False`
+        skips warping the source image itself (only an inspection overlay shows it)."""
         out = self.encode_source(source_image) if source_features is None else source_features
         result: dict[str, torch.Tensor] = {}
         if self.dense_motion_network is not None:
@@ -97,7 +100,8 @@ class OcclusionAwareGenerator(nn.Module):
                 result["occlusion_map"] = occlusion_map
                 if occlusion_map.shape[2:] != out.shape[2:]:
                     occlusion_map = F.interpolate(occlusion_map, size=out.shape[2:], mode="bilinear")
-                out = out * occlusion_map
-            result["deformed"] = deform_input(source_image, dense["deformation"])
-        result["prediction"] = self.decode(out)
+                out = out * occlusion_map.to(out.dtype)
+            if with_deformed:
+                result["deformed"] = deform_input(source_image, dense["deformation"])
+        result["prediction"] = self.decode(out).float()
         return result

@@ -29,6 +29,8 @@ def to_rgb_uint8(image: np.ndarray, name: str = "image") -> np.ndarray:
         raise ImageInputError(f"{name}: expected H x W, H x W x 1, 3 or 4, got shape {image.shape}")
     if image.shape[0] < 2 or image.shape[1] < 2:
         raise ImageInputError(f"{name}: image of {image.shape[1]}x{image.shape[0]} pixels is too small")
+    if image.dtype == np.uint8 and image.shape[2] == 3:
+        return np.ascontiguousarray(image)  # the camera's case: no float round trip on the host
     if image.dtype == np.uint8:
         data = image.astype(np.float32) / 255.0
     elif np.issubdtype(image.dtype, np.floating):
@@ -71,7 +73,13 @@ def image_to_tensor(
 ) -> torch.Tensor:
     """User image -> model input. Shapes: (H, W[, C]) -> (1, 3, size, size) float32 in [0, 1]."""
     square = fit_square(to_rgb_uint8(image, name), mode)
-    tensor = torch.from_numpy(square).to(device).permute(2, 0, 1).unsqueeze(0).float() / 255.0
+    return uint8_to_input(torch.from_numpy(np.ascontiguousarray(square)).to(device), size)
+
+
+def uint8_to_input(square: torch.Tensor, size: int) -> torch.Tensor:
+    """A square uint8 frame already on the model's device -> model input, converted there (the host
+    only uploads bytes). Shapes: (S, S, 3) uint8 -> (1, 3, size, size) float32 in [0, 1]."""
+    tensor = square.permute(2, 0, 1).unsqueeze(0).float() / 255.0
     if tensor.shape[-1] != size:
         tensor = F.interpolate(
             tensor, size=(size, size), mode="bilinear", align_corners=False, antialias=tensor.shape[-1] > size

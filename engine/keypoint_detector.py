@@ -52,10 +52,11 @@ class KPDetector(nn.Module):
         feature_map = self.predictor(x)
         logits = self.kp(feature_map)  # (B, K, h, w)
         b, k, h, w = logits.shape
-        heatmap = F.softmax(logits.view(b, k, -1) / self.temperature, dim=2).view(b, k, h, w)
+        # float32 whatever the weights' precision: temperature 0.1 multiplies fp16 rounding by ten
+        heatmap = F.softmax(logits.float().view(b, k, -1) / self.temperature, dim=2).view(b, k, h, w)
         out: KeypointDict = {"value": heatmap_to_keypoints(heatmap)}
         if self.num_jacobian_maps is not None:
-            jacobian_map = self.jacobian(feature_map).view(b, self.num_jacobian_maps, 4, h, w)
+            jacobian_map = self.jacobian(feature_map).float().view(b, self.num_jacobian_maps, 4, h, w)
             jacobian = (heatmap.unsqueeze(2) * jacobian_map).view(b, k, 4, -1).sum(-1)  # (B, K, 4)
             out["jacobian"] = jacobian.view(b, k, 2, 2)
         if return_heatmap:

@@ -91,13 +91,13 @@ class AnimationJob:
                 writer.mux_audio_from(self.driving_path)
             for frame in reader:
                 steps.check_cancel()
-                result = session.animate(frame, with_extras=False)
+                result = session.animate(frame, with_extras={"driving"} if self.side_by_side else False)
                 writer.write(self._compose(session, result))
                 steps.advance()
         return Path(self.output_path)
 
     def _compose(self, session: AnimationSession, result: AnimationResult) -> np.ndarray:
-        if not self.side_by_side or session.source_image is None:
+        if not self.side_by_side or session.source_image is None or result.driving is None:
             return result.image
         return np.concatenate([session.source_image, result.driving, result.image], axis=1)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from engine import AnimationSession, FommError, ImageInputError, MotionOptions
 from engine.imaging import fit_square, image_to_tensor, to_rgb_uint8
@@ -111,11 +110,11 @@ def test_animate_without_source_is_an_error(tiny_models) -> None:
         AnimationSession(tiny_models).animate(frame(64, 64))
 
 
-def test_half_precision_needs_cuda(tiny_models) -> None:
-    if torch.cuda.is_available():
-        pytest.skip("CUDA present")
-    with pytest.raises(FommError, match="half precision is only supported on CUDA"):
-        AnimationSession(tiny_models, half=True)
+def test_fp16_needs_cuda_and_unknown_precisions_are_refused(tiny_models) -> None:
+    with pytest.raises(FommError, match="fp16 precision needs a CUDA device"):
+        AnimationSession(tiny_models, precision="fp16")
+    with pytest.raises(FommError, match="precision must be one of fp32, fp16, bf16"):
+        AnimationSession(tiny_models, precision="int4")  # type: ignore[arg-type]
 
 
 @pytest.mark.gpu
@@ -123,7 +122,7 @@ def test_cuda_half_session_matches_fp32(tiny_config_path, tiny_checkpoint) -> No
     from engine import load_models
 
     cpu = AnimationSession(load_models(tiny_config_path, tiny_checkpoint))
-    gpu = AnimationSession(load_models(tiny_config_path, tiny_checkpoint, device="cuda"), half=True)
+    gpu = AnimationSession(load_models(tiny_config_path, tiny_checkpoint, device="cuda"), precision="fp16")
     for session in (cpu, gpu):
         session.set_source(frame(64, 64, 1))
     a, b = cpu.animate(frame(64, 64, 2)).image, gpu.animate(frame(64, 64, 2)).image
@@ -131,11 +130,9 @@ def test_cuda_half_session_matches_fp32(tiny_config_path, tiny_checkpoint) -> No
 
 
 def test_keypoint_filter_is_applied_to_driving_keypoints(tiny_models) -> None:
-    from engine.session import Keypoints
-
     session = AnimationSession(tiny_models, MotionOptions(relative=False, adapt_movement_scale=False))
     session.set_source(frame(64, 64, 1))
-    session.keypoint_filter = lambda kp: Keypoints(kp.value * 0 + 0.25, kp.jacobian)
+    session.keypoint_filter = lambda kp: {**kp, "value": kp["value"] * 0 + 0.25}
     result = session.animate(frame(64, 64, 2))
     np.testing.assert_allclose(result.kp_driving.value, 0.25)
     np.testing.assert_allclose(result.kp_norm.value, 0.25)

@@ -40,8 +40,8 @@ def test_smoother_plugs_into_the_session(tiny_models) -> None:
     clock = iter(np.arange(100) / 30)
     smoother = KeypointSmoother(strength=1.0, clock=lambda: float(next(clock)))
     kp = Keypoints(np.zeros((5, 2), np.float32), np.tile(np.eye(2, dtype=np.float32), (5, 1, 1)))
-    smoother(kp)
-    moved = smoother(Keypoints(kp.value + 0.5, kp.jacobian))
+    smoother.smooth(kp)
+    moved = smoother.smooth(Keypoints(kp.value + 0.5, kp.jacobian))
     assert moved.value.dtype == np.float32 and 0 < moved.value[0, 0] < 0.5
     session = AnimationSession(tiny_models)
     session.keypoint_filter = KeypointSmoother(0.5)
