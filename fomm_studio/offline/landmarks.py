@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine import resolve_device
 from engine.errors import FommError, MissingWeightsError
 
 # The files face-alignment 1.5 fetches (file name -> download address), as its sources name them.
@@ -53,6 +54,7 @@ class LandmarkDetector:
     """68 (x, y) landmarks in pixels of the largest face in an RGB image."""
 
     def __init__(self, device: str = "cpu"):
+        device = str(resolve_device(device))  # face-alignment knows 'cpu' and 'cuda', not 'auto'
         check_landmark_weights()
         import face_alignment  # heavy (numba, skimage): only when landmarks are really wanted
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import skimage.data
+import torch
 
 from engine.errors import FommError, MissingWeightsError
 from fomm_studio.live.face_tracking import (
@@ -232,3 +233,20 @@ def test_normalised_landmarks_ignore_position_and_size() -> None:
     moved = points * 3.5 + np.array([40.0, -7.0])
     np.testing.assert_allclose(normalised_landmarks(moved), normalised_landmarks(points), atol=1e-9)
     assert np.sqrt((normalised_landmarks(points) ** 2).sum(axis=1).mean()) == pytest.approx(1.0)
+
+
+def test_auto_device_reaches_face_alignment_as_a_real_device(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--device auto --find-best-frame` once handed the string 'auto' to face-alignment."""
+    import face_alignment
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    folder = tmp_path / "hub" / "checkpoints"
+    folder.mkdir(parents=True)
+    for name in (S3FD_FILE, FAN_FILE):
+        (folder / name).write_bytes(b"weights")
+    devices: list[str] = []
+    monkeypatch.setattr(face_alignment, "FaceAlignment", lambda *a, **k: devices.append(k["device"]))
+    LandmarkDetector("auto")
+    assert devices == ["cuda" if torch.cuda.is_available() else "cpu"]
