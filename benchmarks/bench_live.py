@@ -16,7 +16,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from fomm_studio.commands.bench import measure_live, resolve_config, timing_line
+from fomm_studio.bench.live_frame import measure_live, resolve_config, timing_line
 
 
 def main() -> int:

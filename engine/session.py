@@ -145,6 +145,12 @@ class AnimationSession:
             return models.kp_detector, models.generator
         return copy.deepcopy(models.kp_detector).to(dtype), copy.deepcopy(models.generator).to(dtype)
 
+    def compile(self, mode: str = "reduce-overhead") -> None:
+        """Compile this session's networks with `torch.compile` (on CUDA, 'reduce-overhead' replays the
+        fixed-shape frame as a CUDA graph). The first frames are slow while it compiles."""
+        self.kp_detector = torch.compile(self.kp_detector, mode=mode)  # type: ignore[assignment]
+        self.generator = torch.compile(self.generator, mode=mode)  # type: ignore[assignment]
+
     @property
     def frame_size(self) -> int:
         return self.models.config.frame_size

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 
 from engine import load_config
+from fomm_studio.bench.live_frame import fidelity, measure_live, resolve_config
 from fomm_studio.cli import main
-from fomm_studio.commands.bench import measure_live, resolve_config
 
 FPS_LINE = re.compile(
     r"^(?P<name>[\w.-]+): frame (?P<ms>[\d.]+) ms .*, (?P<fps>[\d.]+) fps, (?P<params>[\d.]+) M"
@@ -51,3 +55,31 @@ def test_any_config_path_works_without_reference(tiny_config_path: Path) -> None
 def test_missing_config_is_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--config", str(tmp_path / "nope.yaml"), "--reference", "none"]) == 2
     assert re.search(r"nope\.yaml: config not found", capsys.readouterr().err)
+
+
+def test_half_mode_is_timed_with_its_fidelity_and_a_json_summary(
+    tiny_config_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["bench", "--config", str(tiny_config_path), "--reference", "none", "--half"]
+    assert main([*argv, "--frames", "2", "--warmup", "1", "--threads", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("device cpu,")
+    assert re.match(r"^tiny-64\+bf16: frame [\d.]+ ms .*; vs fp32: max diff \d+, PSNR [\d.]+ dB$", out[2])
+    summary = json.loads(out[-1])
+    assert summary["device"] == "cpu" and summary["gpu"] is None
+    plain, half = summary["results"]
+    assert plain["mode"] == "fp32" and plain["psnr_vs_fp32"] is None
+    assert half["mode"] == "bf16" and half["psnr_vs_fp32"] > 25 and half["max_abs_diff_vs_fp32"] > 0
+
+
+def test_fidelity_of_identical_frames_is_infinite() -> None:
+    frames = [np.full((4, 4, 3), 7, np.uint8)] * 2
+    assert fidelity(frames, frames) == (0, math.inf)
+    assert fidelity([frames[0] + 1], [frames[0]])[1] == pytest.approx(48.13, abs=0.01)
+
+
+def test_cuda_requested_without_cuda_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert main(["bench", "--device", "cuda", "--reference", "none"]) == 2
+    assert "CUDA is not available" in capsys.readouterr().err

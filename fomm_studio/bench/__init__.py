@@ -1,0 +1,1 @@
+"""Measuring the live frame: variants of a model (device, precision, compiled, backend) timed in turns."""

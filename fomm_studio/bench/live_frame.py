@@ -1,0 +1,191 @@
+"""Timing one live frame of several model variants in the same run, with their fidelity.
+
+A live frame is what the webcam loop pays per camera frame: `AnimationSession.animate(frame,
+with_extras=False)` with the source's keypoints and features cached, i.e. keypoint detector on the
+driving frame, dense motion and generator decoder, under `torch.inference_mode`. Models have random
+weights (speed does not depend on them) and the driving frames come from the synthetic generator.
+
+A variant is one config run one way (device, precision, compiled or not). Variants take turns frame by
+frame, so a neighbour's load on a shared CPU hits all of them alike and their ratios stay meaningful;
+medians resist the odd slow frame. A fast variant's fidelity is measured against its config's plain
+float32 variant on the same frames: maximum absolute pixel difference and PSNR of the prediction.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from engine import AnimationSession, FommModels, MotionOptions, build_models, load_config
+from engine.errors import FommError
+from engine.session import Precision
+from fomm_studio.paths import CONFIGS_DIR
+from trainer.synthetic import render_video
+
+# Short names for the packaged configs; anything else is taken as a path.
+NAMED_CONFIGS = {
+    "lite": "lite-256.yaml",
+    "lite-256": "lite-256.yaml",
+    "vox": "vox-256.yaml",
+    "vox-256": "vox-256.yaml",
+}
+
+
+def resolve_config(name_or_path: str) -> Path:
+    """'lite', 'vox-256' (packaged) or a path to any original-format YAML config."""
+    if name_or_path in NAMED_CONFIGS:
+        return CONFIGS_DIR / NAMED_CONFIGS[name_or_path]
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise FommError(f"{path}: config not found (or use one of: {', '.join(sorted(NAMED_CONFIGS))})")
+    return path
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One way of running one config. `reference` names the variant its fidelity is measured against."""
+
+    name: str
+    config_path: Path
+    device: str = "cpu"
+    precision: Precision = "fp32"
+    compiled: bool = False
+    channels_last: bool = False
+    reference: str | None = None
+
+    @property
+    def mode(self) -> str:
+        parts = [self.precision] + (["compiled"] if self.compiled else [])
+        return " ".join(parts + (["channels_last"] if self.channels_last else []))
+
+
+@dataclass(frozen=True)
+class LiveTiming:
+    """Median milliseconds of one live frame and of its two stages, over `frames` timed frames, and
+    the fidelity to the reference variant (None for a reference itself)."""
+
+    name: str
+    params_millions: float
+    frame_ms: float
+    keypoints_ms: float
+    generator_ms: float
+    frames: int
+    max_abs_diff: int | None = None
+    psnr: float | None = None
+
+    @property
+    def fps(self) -> float:
+        return 1000.0 / self.frame_ms
+
+
+def build_bench_models(
+    config_path: Path, channels_last: bool, device: str = "cpu", seed: int = 0
+) -> FommModels:
+    """Random-weight kp detector and generator of a config, in eval mode (the same weights per seed)."""
+    torch.manual_seed(seed)
+    models = build_models(load_config(config_path), device=device).eval()
+    return models.to_channels_last() if channels_last else models
+
+
+def driving_clip(size: int, frames: int, seed: int = 0) -> np.ndarray:
+    """Synthetic talking-head frames to drive with (a source plus `frames` driving frames). Shapes: (T, S, S, 3)."""
+    return render_video((seed, 9, 0), frames + 1, size).frames
+
+
+@dataclass
+class _Runner:
+    """One variant under test: its session, per-frame milliseconds and the frames it produced."""
+
+    variant: Variant
+    models: FommModels
+    session: AnimationSession
+    totals: list[float] = field(default_factory=list)
+    keypoints: list[float] = field(default_factory=list)
+    generator: list[float] = field(default_factory=list)
+    images: list[np.ndarray] = field(default_factory=list)
+
+    def step(self, frame: np.ndarray, record: bool) -> None:
+        start = time.perf_counter()
+        result = self.session.animate(frame, with_extras=False)
+        elapsed = (time.perf_counter() - start) * 1000.0
+        if record:
+            self.totals.append(elapsed)
+            self.keypoints.append(result.timings["keypoints"])
+            self.generator.append(result.timings["generator"])
+            self.images.append(result.image)
+
+    def timing(self, reference: _Runner | None) -> LiveTiming:
+        nets = (self.models.kp_detector, self.models.generator)
+        params = sum(p.numel() for net in nets for p in net.parameters())
+        diff, psnr = fidelity(self.images, reference.images) if reference is not None else (None, None)
+        return LiveTiming(
+            self.variant.name,
+            params / 1e6,
+            statistics.median(self.totals),
+            statistics.median(self.keypoints),
+            statistics.median(self.generator),
+            len(self.totals),
+            diff,
+            psnr,
+        )
+
+
+def fidelity(images: list[np.ndarray], reference: list[np.ndarray]) -> tuple[int, float]:
+    """(max absolute difference, PSNR in dB over all frames) of uint8 images against the reference's."""
+    a = np.stack(images).astype(np.float64)
+    b = np.stack(reference).astype(np.float64)
+    mse = float(np.mean((a - b) ** 2))
+    psnr = math.inf if mse == 0 else 10.0 * math.log10(255.0**2 / mse)
+    return int(np.abs(a - b).max()), psnr
+
+
+def _runner(
+    variant: Variant, source: np.ndarray, shared: dict[tuple[Path, str, bool], FommModels]
+) -> _Runner:
+    key = (variant.config_path, variant.device, variant.channels_last)
+    if key not in shared:  # one set of weights per config and layout: fidelity compares like with like
+        shared[key] = build_bench_models(variant.config_path, variant.channels_last, variant.device)
+    models = shared[key]
+    session = AnimationSession(models, MotionOptions(), precision=variant.precision)
+    if variant.compiled:
+        session.compile()
+    session.set_source(source)
+    return _Runner(variant, models, session)
+
+
+def measure_variants(variants: list[Variant], frames: int = 20, warmup: int = 3) -> list[LiveTiming]:
+    """Time `frames` live frames of each variant after `warmup` untimed ones, in turns."""
+    sizes = {load_config(v.config_path).frame_size for v in variants}
+    clips = {size: driving_clip(size, frames + warmup) for size in sizes}
+    shared: dict[tuple[Path, str, bool], FommModels] = {}
+    runners = [_runner(v, clips[load_config(v.config_path).frame_size][0], shared) for v in variants]
+    for index in range(warmup + frames):
+        for runner in runners:
+            runner.step(clips[runner.models.config.frame_size][index + 1], record=index >= warmup)
+    by_name = {r.variant.name: r for r in runners}
+    return [r.timing(by_name.get(r.variant.reference or "")) for r in runners]
+
+
+def measure_live(
+    configs: list[tuple[str, Path]], frames: int = 20, warmup: int = 3, channels_last: bool = False
+) -> list[LiveTiming]:
+    """Plain float32 variants of several configs on the CPU (the `fomm bench` default)."""
+    variants = [Variant(name, path, channels_last=channels_last) for name, path in configs]
+    return measure_variants(variants, frames, warmup)
+
+
+def timing_line(timing: LiveTiming) -> str:
+    line = (
+        f"{timing.name}: frame {timing.frame_ms:.1f} ms (keypoints {timing.keypoints_ms:.1f} ms, "
+        f"generator {timing.generator_ms:.1f} ms), {timing.fps:.1f} fps, "
+        f"{timing.params_millions:.2f} M parameters, median of {timing.frames} frames"
+    )
+    if timing.psnr is not None:
+        line += f"; vs fp32: max diff {timing.max_abs_diff}, PSNR {timing.psnr:.1f} dB"
+    return line
