@@ -20,4 +20,4 @@ lint: bootstrap
 
 test: bootstrap
 	$(MAKE) --no-print-directory lint
-	QT_QPA_PLATFORM=offscreen OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -q -rs -p no:cacheprovider $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""Shared fixtures: golden data from ../shared/golden, tiny models, and per-test torch threading."""
+"""Shared fixtures: golden data (tests/data/golden), tiny models, and per-test torch threading."""
 
 from __future__ import annotations
 
@@ -11,7 +11,16 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = Path(__file__).resolve().parent / "data"
 TINY_CONFIG = TEST_DATA / "tiny-64.yaml"
-GOLDEN_DIR = Path(os.environ.get("FOMM_GOLDEN_DIR", REPO_ROOT.parent / "shared" / "golden"))
+GOLDEN_DIR = Path(os.environ.get("FOMM_GOLDEN_DIR", TEST_DATA / "golden"))
+# Every file of the golden set (see tests/data/golden/README.md); one missing is an error, not a skip.
+GOLDEN_FILES = (
+    "state_dict_manifest.json",
+    "small/config.yaml",
+    "small/checkpoint.pth.tar",
+    "small/inputs.npz",
+    "small/outputs.npz",
+    "small/tps.npz",
+)
 
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
@@ -25,10 +34,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip_gpu)
 
 
+def missing_golden_files(folder: Path) -> list[str]:
+    return [name for name in GOLDEN_FILES if not (folder / name).is_file()]
+
+
 @pytest.fixture(scope="session")
 def golden_dir() -> Path:
-    if not (GOLDEN_DIR / "small" / "outputs.npz").is_file():
-        pytest.skip(f"golden data not found at {GOLDEN_DIR} (set FOMM_GOLDEN_DIR)")
+    """The original code's reference data; fails (never skips) when any file is missing."""
+    missing = missing_golden_files(GOLDEN_DIR)
+    if missing:
+        pytest.fail(
+            f"golden data incomplete in {GOLDEN_DIR}: missing {', '.join(missing)} "
+            "(it ships in tests/data/golden; FOMM_GOLDEN_DIR overrides the folder)",
+            pytrace=False,
+        )
     return GOLDEN_DIR
 
 
