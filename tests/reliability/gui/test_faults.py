@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fomm_studio.api import (
     AnimationSession,
-    FlakyFeed,
     LiveOptions,
     LivePipeline,
     Settings,
@@ -22,6 +21,7 @@ from fomm_studio.api import (
     plain_cropper,
     settings_path,
 )
+from tests.doubles import FlakyFeed
 
 pytestmark = pytest.mark.timeout(120)
 

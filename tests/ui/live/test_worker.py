@@ -11,7 +11,6 @@ import pytest
 from fomm_studio.api import (
     AnimationSession,
     Calibrate,
-    FlakyFeed,
     LiveOptions,
     LivePipeline,
     OverlayOptions,
@@ -20,6 +19,7 @@ from fomm_studio.api import (
     VideoFileFeed,
     plain_cropper,
 )
+from tests.doubles import FlakyFeed
 from ui.live.worker import LiveController
 
 pytestmark = pytest.mark.timeout(60)
