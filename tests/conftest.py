@@ -1,8 +1,10 @@
-"""Shared fixtures: golden data (tests/data/golden), tiny models, and per-test torch threading."""
+"""Shared fixtures: golden data (tests/data/golden), tiny models, per-test torch threading, and the test
+order (FOMM_TEST_ORDER)."""
 
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,31 @@ GOLDEN_FILES = (
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 
+def requested_order() -> str:
+    """FOMM_TEST_ORDER: "given" (the default), "reverse", or "shuffle:SEED" (SEED an integer), to catch
+    tests that pass only after, or only before, some other test."""
+    return os.environ.get("FOMM_TEST_ORDER", "").strip() or "given"
+
+
+def reorder(items: list[pytest.Item], order: str) -> None:
+    """Reorder the collected tests in place as `order` says (see `requested_order`)."""
+    kind, _, seed = order.partition(":")
+    if order == "given":
+        return
+    if order == "reverse":
+        items.reverse()
+    elif kind == "shuffle" and seed.lstrip("-").isdigit():
+        random.Random(int(seed)).shuffle(items)
+    else:
+        raise pytest.UsageError(f"FOMM_TEST_ORDER={order!r}: expected 'given', 'reverse' or 'shuffle:SEED'")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"test order: {requested_order()} (FOMM_TEST_ORDER)"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reorder(items, requested_order())
     if torch.cuda.is_available():
         return
     skip_gpu = pytest.mark.skip(reason="needs CUDA; none on this machine")
