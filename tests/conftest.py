@@ -1,14 +1,21 @@
-"""Shared fixtures: golden data (tests/data/golden), tiny models, per-test torch threading, and the test
-order (FOMM_TEST_ORDER)."""
+"""Shared fixtures: golden data (tests/data/golden), tiny models, the tiny live pipeline, per-test torch
+threading, and the test order (FOMM_TEST_ORDER)."""
 
 from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
+
+from engine import AnimationSession, FommModels
+from fomm_studio.live.feeds import FrameFeed, SyntheticFeed
+from fomm_studio.live.pipeline import LiveOptions, LivePipeline, plain_cropper
+from fomm_studio.media import save_png
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA = Path(__file__).resolve().parent / "data"
@@ -105,3 +112,77 @@ def tiny_checkpoint(tmp_path: Path, tiny_models) -> Path:
         },
     )
     return path
+
+
+# -- the tiny live pipeline -------------------------------------------------------------------------
+FeedOpener = Callable[[str], FrameFeed]
+
+
+def synthetic_feed(_spec: str) -> SyntheticFeed:
+    """A 96-pixel synthetic face that does not wait for real time (the live tests' camera)."""
+    return SyntheticFeed(size=96, realtime=False)
+
+
+def tiny_live_pipeline(
+    models: FommModels,
+    avatar: Path | None = None,
+    *,
+    feed: FeedOpener = synthetic_feed,
+    options: LiveOptions | None = None,
+    display_size: int = 96,
+    session_class: type[AnimationSession] | None = None,
+    pipeline_class: type[LivePipeline] = LivePipeline,
+) -> LivePipeline:
+    """The live pipeline of the tests: the app's, minus camera and face tracker.
+
+    `models` (the tiny ones), frames from `feed` (by default `synthetic_feed`), a centre crop instead of
+    the face crop, `display_size`-pixel panes, and `avatar` set when given. `session_class` replaces the
+    engine session (a subclass that fails or stalls on purpose); `pipeline_class` a recording subclass.
+    """
+    pipeline = pipeline_class(
+        models,
+        feed,
+        "synthetic",
+        options or LiveOptions(face_crop=False),
+        cropper=plain_cropper,
+        display_size=display_size,
+        session=None if session_class is None else session_class(models),
+    )
+    if avatar is not None:
+        pipeline.set_avatar_file(avatar)
+    return pipeline
+
+
+def tiny_live_builder(
+    load: Callable[[], FommModels],
+    avatar: Path | None,
+    *,
+    feed: FeedOpener = synthetic_feed,
+    options: LiveOptions | None = None,
+    display_size: int = 96,
+    session_class: type[AnimationSession] | None = None,
+    pipeline_class: type[LivePipeline] = LivePipeline,
+) -> Callable[[], LivePipeline]:
+    """`tiny_live_pipeline` as the builder a `LiveWorker` calls: the models load in the worker's thread."""
+
+    def build() -> LivePipeline:
+        return tiny_live_pipeline(
+            load(),
+            avatar,
+            feed=feed,
+            options=options,
+            display_size=display_size,
+            session_class=session_class,
+            pipeline_class=pipeline_class,
+        )
+
+    return build
+
+
+@pytest.fixture()
+def tiny_pipeline(tiny_models: FommModels, tmp_path: Path) -> Iterator[LivePipeline]:
+    """`tiny_live_pipeline` with 64-pixel panes and an 80x60 random avatar; closed after the test."""
+    pixels = np.random.default_rng(0).integers(0, 255, (80, 60, 3), dtype=np.uint8)
+    pipeline = tiny_live_pipeline(tiny_models, save_png(tmp_path / "a.png", pixels), display_size=64)
+    yield pipeline
+    pipeline.close()

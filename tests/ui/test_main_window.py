@@ -10,27 +10,12 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-from fomm_studio.api import LiveOptions, LivePipeline, ModelRegistry, Settings, SyntheticFeed, plain_cropper
+from fomm_studio.api import ModelRegistry, Settings
+from tests.conftest import tiny_live_builder
 from tests.ui.conftest import save_artifact
 from ui.live.worker import LIVE_THREADS
 
 pytestmark = pytest.mark.timeout(90)
-
-
-def fast_factory(entry, avatar_path: Path, options: LiveOptions):
-    def build() -> LivePipeline:
-        pipeline = LivePipeline(
-            entry.load(),
-            lambda _s: SyntheticFeed(size=96, realtime=False),
-            "synthetic",
-            options,
-            cropper=plain_cropper,
-            display_size=128,
-        )
-        pipeline.set_avatar_file(avatar_path)
-        return pipeline
-
-    return build
 
 
 def test_live_tab_runs_and_closing_mid_stream_joins_the_thread(
@@ -40,7 +25,7 @@ def test_live_tab_runs_and_closing_mid_stream_joins_the_thread(
     _registry, entry = tiny_entry
     window.live.gallery.add(avatar_path)
     options = window.live.controls.options()
-    assert window.live.start(fast_factory(entry, avatar_path, options))
+    assert window.live.start(tiny_live_builder(entry.load, avatar_path, options=options, display_size=128))
     with qtbot.waitSignal(window.live.frame_shown, timeout=20000):
         pass
     qtbot.keyClick(window, "K")  # keypoints overlay on, by shortcut
