@@ -18,6 +18,7 @@ lint: bootstrap
 	lint-imports
 	$(PY) -m mypy
 
+# FOMM_TEST_ORDER=reverse (or shuffle:SEED) runs the tests in another order; see tests/conftest.py.
 test: bootstrap
 	$(MAKE) --no-print-directory lint
-	QT_QPA_PLATFORM=offscreen OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest -q -rs -p no:cacheprovider $(PYTEST_ARGS)

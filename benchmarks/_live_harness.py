@@ -64,6 +64,14 @@ def rss_mb() -> float:
 
 
 def pipeline_builder(models: FommModels, display_size: int, realtime: bool) -> Callable[[], LivePipeline]:
+    """The app's live loop minus camera and face tracker, at the sizes the app runs: 256-pixel frames,
+    the given display size, a real avatar, optionally paced in real time.
+
+    Deliberately not the tests' `tiny_live_pipeline` (tests/conftest.py): that one is sized for fast
+    tests (96-pixel frames, never paced), and a benchmark must not change when a test fixture does nor
+    need the test package to run.
+    """
+
     def build() -> LivePipeline:
         pipeline = LivePipeline(
             models,

@@ -14,7 +14,6 @@ from engine.errors import FommError, MissingWeightsError
 from fomm_studio.live.feeds import (
     CameraLostError,
     FeedError,
-    FlakyFeed,
     FrameFeed,
     SyntheticFeed,
     VideoFileFeed,
@@ -141,7 +140,6 @@ __all__ = [
     "CheckpointRow",
     "Command",
     "FeedError",
-    "FlakyFeed",
     "FommError",
     "FommModels",
     "FrameFeed",

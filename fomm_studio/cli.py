@@ -18,13 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"fomm_studio.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"fomm_studio.commands.{name}":
-                continue  # sub-command not built yet
-            raise
-        module.register(subparsers)
+        # No try: a sub-command that cannot be imported is a bug to see, not a command to drop quietly.
+        importlib.import_module(f"fomm_studio.commands.{name}").register(subparsers)
     return parser
 
 

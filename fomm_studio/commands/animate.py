@@ -31,8 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--adapt-scale",
         action=argparse.BooleanOptionalAction,
-        default=True,
-        help="scale the motion by the ratio of source and driving face sizes (default on)",
+        default=False,  # as the app, the model card and the original demo: the ratio can exaggerate motion
+        help="scale the motion by the ratio of source and driving face sizes (default off)",
     )
     parser.add_argument(
         "--find-best-frame",

@@ -306,33 +306,6 @@ class SyntheticFeed(_ContextFeed):
         self._pacer.reset()
 
 
-class FlakyFeed(_ContextFeed):
-    """Test helper: reads pass through `inner`, except that read attempts number `fail_after + 1`
-    to `fail_after + recover_after` raise `CameraLostError` (like a camera unplugged and plugged
-    back). Attempts are counted across close/open, so reopening after the failures recovers.
-    """
-
-    def __init__(self, inner: FrameFeed, fail_after: int, recover_after: int = 1):
-        self.inner = inner
-        self.name = inner.name
-        self.fail_after, self.recover_after = fail_after, recover_after
-        self.attempts = 0
-        self.fps: float | None = inner.fps
-
-    def open(self) -> None:
-        self.inner.open()
-        self.fps = self.inner.fps
-
-    def read(self) -> np.ndarray:
-        self.attempts += 1
-        if self.fail_after < self.attempts <= self.fail_after + self.recover_after:
-            raise CameraLostError(f"{self.name} stopped delivering frames (simulated)")
-        return self.inner.read()
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 def open_feed(spec: str) -> FrameFeed:
     """A source (not yet opened) from a user's choice: "0"/"1"... a camera index, "synthetic", or a
     video file path."""

@@ -6,6 +6,7 @@ import os
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -38,10 +39,12 @@ def test_tiny_checkpoint_round_trips(tiny_config_path: Path, tiny_checkpoint: Pa
     assert not models.generator.training and not models.kp_detector.training
 
 
-def test_random_bytes_are_refused(tmp_path: Path) -> None:
+def test_random_bytes_are_refused_as_unreadable(tmp_path: Path) -> None:
     path = tmp_path / "random.pth.tar"
-    path.write_bytes(os.urandom(4096))
-    with pytest.raises(CheckpointError, match=r"random\.pth\.tar: not a (readable|safe) checkpoint"):
+    path.write_bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    with pytest.raises(
+        CheckpointError, match=r"random\.pth\.tar: not a readable checkpoint \(corrupt or truncated\?\)"
+    ):
         load_checkpoint(path)
 
 
@@ -62,18 +65,47 @@ def test_truncated_checkpoint_is_refused(tmp_path: Path, tiny_checkpoint: Path) 
         load_checkpoint(cut)
 
 
-@pytest.mark.parametrize("style", ["torch_save", "plain_pickle"])
-def test_pickle_with_code_is_refused_and_never_executed(tmp_path: Path, style: str) -> None:
-    marker = tmp_path / "code-ran"
-    path = tmp_path / "evil.pth.tar"
+def evil_checkpoint(folder: Path, style: str) -> tuple[Path, Path]:
+    """A checkpoint whose unpickling would create a marker file; (the checkpoint, the marker)."""
+    marker, path = folder / "code-ran", folder / "evil.pth.tar"
     payload = {"generator": _RunsCode(str(marker)), "kp_detector": {}}
     if style == "torch_save":
         torch.save(payload, path)
     else:
         path.write_bytes(pickle.dumps(payload))
-    with pytest.raises(CheckpointError, match=r"evil\.pth\.tar: not a (safe|readable) checkpoint"):
+    return path, marker
+
+
+@pytest.mark.parametrize("style", ["torch_save", "plain_pickle"])
+def test_pickle_with_code_is_refused_and_never_executed(tmp_path: Path, style: str) -> None:
+    path, marker = evil_checkpoint(tmp_path, style)
+    with pytest.raises(CheckpointError, match=r"evil\.pth\.tar: not a "):
         load_checkpoint(path)
     assert not marker.exists(), "unpickling ran code from the checkpoint"
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "torch_save",
+        pytest.param(
+            "plain_pickle",
+            marks=pytest.mark.xfail(
+                strict=True,
+                raises=AssertionError,
+                reason="engine bug: a plain pickle (protocol 4) stops the weights-only unpickler at its FRAME "
+                "opcode before the code is seen, so the file is called corrupt, not unsafe",
+            ),
+        ),
+    ],
+)
+def test_pickle_with_code_is_reported_as_unsafe(tmp_path: Path, style: str) -> None:
+    path, _marker = evil_checkpoint(tmp_path, style)
+    with pytest.raises(
+        CheckpointError,
+        match=r"evil\.pth\.tar: not a safe checkpoint: it contains Python objects or code that a weights-only",
+    ):
+        load_checkpoint(path)
 
 
 def test_checkpoint_for_another_config_lists_keys(

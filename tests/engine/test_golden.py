@@ -1,4 +1,4 @@
-"""The engine against the original code's outputs (../shared/golden/small): agreement to 1e-4."""
+"""The engine against the original code's outputs (tests/data/golden/small): agreement to 1e-4."""
 
 from __future__ import annotations
 

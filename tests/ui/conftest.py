@@ -1,8 +1,10 @@
 """Fixtures for the Qt tests: the tiny model through the registry, avatar and video files, a window
-factory that closes its windows, and a check that no worker QThread outlives its test."""
+factory that closes its windows, and a check that no worker QThread outlives its test (after which the
+test's windows are deleted and its garbage collected, on the GUI thread)."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -20,13 +22,42 @@ def _settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_thread_left(qapp) -> Iterator[None]:
+    """After the test: its worker threads have ended, then its windows and garbage go, here.
+
+    Python's cyclic collector runs in whichever thread happens to allocate. A test's closed window is
+    cyclic garbage (pyqtgraph keeps its plots in reference cycles, with a parentless `QMenu` per plot
+    that Python owns); left for later, the next test's `LiveWorker` thread collected it in the middle of
+    `torch.load` and destroyed widgets off the GUI thread, and the GUI thread then crashed on a freed
+    timer. So closed windows are deleted and the collector run now, on the GUI thread, with no worker
+    left running.
+    """
     yield
     from ui.live.worker import LIVE_THREADS
 
     running = [t for t in list(LIVE_THREADS) if t.isRunning()]
     for thread in running:
         thread.wait(10000)
+    _delete_closed_windows()
+    gc.collect()
     assert not running, f"{len(running)} worker QThread(s) still running after the test"
+
+
+def _delete_closed_windows() -> None:
+    """Delete closed main windows now, while their Python objects are whole.
+
+    Left to the garbage collector, a window is destroyed at some later moment from inside a collection,
+    and pyqtgraph items whose Python side is already cleared get layout calls ("'LabelItem' object has
+    no attribute '_sizeHint'", pyqtgraph issue #472) that fail whichever test happens to be running.
+    """
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from ui.main_window import MainWindow
+
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, MainWindow) and not widget.isVisible():
+            widget.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture()
@@ -86,6 +117,7 @@ def make_window(qtbot, tiny_entry) -> Iterator[Callable[..., object]]:
     yield factory
     for window in windows:
         window.close()
+    windows.clear()  # the factory outlives this teardown (pytest keeps it until the test is done)
 
 
 def save_artifact(widget, name: str) -> Path:

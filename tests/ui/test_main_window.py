@@ -10,27 +10,12 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-from fomm_studio.api import LiveOptions, LivePipeline, ModelRegistry, Settings, SyntheticFeed, plain_cropper
+from fomm_studio.api import AnimationCancelledError, ModelRegistry, Settings
+from tests.conftest import tiny_live_builder
 from tests.ui.conftest import save_artifact
 from ui.live.worker import LIVE_THREADS
 
 pytestmark = pytest.mark.timeout(90)
-
-
-def fast_factory(entry, avatar_path: Path, options: LiveOptions):
-    def build() -> LivePipeline:
-        pipeline = LivePipeline(
-            entry.load(),
-            lambda _s: SyntheticFeed(size=96, realtime=False),
-            "synthetic",
-            options,
-            cropper=plain_cropper,
-            display_size=128,
-        )
-        pipeline.set_avatar_file(avatar_path)
-        return pipeline
-
-    return build
 
 
 def test_live_tab_runs_and_closing_mid_stream_joins_the_thread(
@@ -40,7 +25,7 @@ def test_live_tab_runs_and_closing_mid_stream_joins_the_thread(
     _registry, entry = tiny_entry
     window.live.gallery.add(avatar_path)
     options = window.live.controls.options()
-    assert window.live.start(fast_factory(entry, avatar_path, options))
+    assert window.live.start(tiny_live_builder(entry.load, avatar_path, options=options, display_size=128))
     with qtbot.waitSignal(window.live.frame_shown, timeout=20000):
         pass
     qtbot.keyClick(window, "K")  # keypoints overlay on, by shortcut
@@ -103,26 +88,31 @@ def test_settings_are_remembered(qtbot, tiny_entry, tmp_path) -> None:
     assert saved.model_id == entry.model_id and saved.window_geometry
 
 
-def test_animate_tab_job_progress_cancel_and_preview(qtbot, make_window, driving_video) -> None:
-    panel = make_window().animate
+def test_animate_tab_job_progress_and_cancel(qtbot, make_window) -> None:
+    window = make_window()
+    panel = window.animate
     started = threading.Event()
+    errors: list[str] = []
+    panel.error.connect(errors.append)
 
-    def job(progress, cancel):
+    def job(progress, cancel):  # stands in for AnimationJob.run: raises when cancelled, as it does
         for i in range(100):
             progress(i + 1, 100)
             started.set()
             if cancel.wait(0.02):
-                break  # a real job cleans up and returns; the panel still shows what it produced
-        return driving_video
+                raise AnimationCancelledError("animation cancelled; no output was written")
+        raise AssertionError("the job was never cancelled")
 
     worker = panel.start_task(job)
     qtbot.waitUntil(started.is_set, timeout=5000)
     assert not panel.run_button.isEnabled() and panel.cancel_button.isEnabled()
     with qtbot.waitSignal(worker.stopped, timeout=10000):
         panel.cancel_job()
-    assert panel.progress.value() < 100
-    qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=5000)
-    qtbot.waitUntil(lambda: panel.preview_view.has_image(), timeout=20000)  # finished -> preview plays
+    qtbot.waitUntil(panel.run_button.isEnabled, timeout=5000)
+    assert not panel.cancel_button.isEnabled() and panel.progress.value() < 100
+    assert window.status_label.text() == "Animation cancelled; no output was written"
+    assert errors == []  # a cancel is not an error: no dialog
+    assert not panel.preview_view.has_image()  # nothing was written, so nothing to play
 
 
 def test_animate_tab_scrubber_inspects_frames(

@@ -1,4 +1,4 @@
-"""fomm_studio.live.feeds: camera, video file, synthetic and flaky frame sources."""
+"""fomm_studio.live.feeds: camera, video file and synthetic frame sources."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from fomm_studio.live.feeds import (
     CameraLostError,
     FeedError,
     FeedExhaustedError,
-    FlakyFeed,
     FrameFeed,
     Pacer,
     SyntheticFeed,
@@ -162,22 +161,6 @@ def test_camera_frames_are_rgb_and_unplugging_raises_camera_lost(monkeypatch: py
         with pytest.raises(CameraLostError, match="camera 2 stopped delivering frames"):
             camera.read()
     assert captures[0].released
-
-
-def test_flaky_source_fails_for_a_while_then_recovers() -> None:
-    flaky = FlakyFeed(SyntheticFeed(size=32, realtime=False), fail_after=2, recover_after=2)
-    outcomes = []
-    with flaky:
-        for _ in range(6):
-            try:
-                flaky.read()
-                outcomes.append("ok")
-            except CameraLostError:
-                outcomes.append("lost")
-                flaky.close()
-                flaky.open()
-    assert outcomes == ["ok", "ok", "lost", "lost", "ok", "ok"]
-    assert flaky.fps == 30.0  # the inner source's rate
 
 
 def test_open_source_parses_user_choices(tmp_path: Path) -> None:

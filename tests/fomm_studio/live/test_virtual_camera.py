@@ -85,24 +85,24 @@ def test_a_backend_that_fails_to_start_is_an_error_not_a_crash(fake_pyvirtualcam
 
 
 def test_live_pipeline_sends_its_output_and_releases_the_camera(
-    fake_pyvirtualcam: type[FakeCamera], pipeline: LivePipeline
+    fake_pyvirtualcam: type[FakeCamera], tiny_pipeline: LivePipeline
 ) -> None:
-    pipeline.apply(SetVirtualCamera(True))
-    frames = [pipeline.step() for _ in range(3)]
+    tiny_pipeline.apply(SetVirtualCamera(True))
+    frames = [tiny_pipeline.step() for _ in range(3)]
     camera = fake_pyvirtualcam.opened[0]
     assert (camera.width, camera.height) == (64, 64) and len(camera.frames) == 3
     assert np.array_equal(camera.frames[-1], frames[-1].panes.output)  # what the output pane shows
-    assert any("Virtual camera on: /dev/video9" in n.text for n in pipeline.take_notices())
-    pipeline.close()
+    assert any("Virtual camera on: /dev/video9" in n.text for n in tiny_pipeline.take_notices())
+    tiny_pipeline.close()
     assert camera.closed
 
 
 def test_live_pipeline_reports_a_camera_that_cannot_start(
-    fake_pyvirtualcam: type[FakeCamera], pipeline: LivePipeline
+    fake_pyvirtualcam: type[FakeCamera], tiny_pipeline: LivePipeline
 ) -> None:
     fake_pyvirtualcam.fail_with = "device busy"
-    pipeline.take_notices()  # the fixture's avatar notice
-    pipeline.apply(SetVirtualCamera(True))
-    notices = pipeline.take_notices()
+    tiny_pipeline.take_notices()  # the fixture's avatar notice
+    tiny_pipeline.apply(SetVirtualCamera(True))
+    notices = tiny_pipeline.take_notices()
     assert [n.kind for n in notices] == ["error"] and "device busy" in notices[0].text
-    pipeline.close()
+    tiny_pipeline.close()

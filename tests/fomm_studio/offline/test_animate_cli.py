@@ -11,9 +11,13 @@ import av
 import numpy as np
 import pytest
 
-from fomm_studio.cli import main
+from engine import AnimationSession, MotionOptions, load_models
+from fomm_studio.cli import build_parser, main
 from fomm_studio.live.feeds import SyntheticFeed
-from fomm_studio.media import VideoReader, read_video_frames, save_png
+from fomm_studio.live.pipeline import LiveOptions
+from fomm_studio.media import VideoReader, read_image, read_video_frames, save_png
+from fomm_studio.offline import animation_job
+from fomm_studio.settings import Settings
 from tests.conftest import REPO_ROOT
 from tests.fomm_studio.media_samples import make_video
 
@@ -44,8 +48,52 @@ def test_animate_writes_mp4_with_same_frames_fps_and_audio(
     with av.open(str(args["--output"])) as container:
         assert container.streams.video[0].codec_context.name == "h264"
         assert container.streams.audio and container.streams.audio[0].codec_context.name == "aac"
+    # The tiny random model's output hardly moves (a frame-to-frame difference would be codec noise), so
+    # compare with what the engine makes of the same driving frames; H.264 costs a little.
+    session = AnimationSession(load_models(args["--config"], args["--checkpoint"]))
+    session.set_source(read_image(args["--source"]))
+    expected = [session.animate(f, with_extras=False).image for f in read_video_frames(args["--driving"])]
     frames = read_video_frames(args["--output"])
-    assert len(frames) == 10 and any(np.abs(f.astype(int) - frames[0]).max() > 0 for f in frames[1:])
+    assert len(frames) == len(expected) == 10
+    assert all(f.std() > 1 for f in frames)  # real pictures, not a blank
+    assert max(np.abs(f.astype(int) - e).mean() for f, e in zip(frames, expected, strict=True)) < 2.0
+
+
+def test_adapt_scale_defaults_to_off_like_the_app() -> None:
+    argv = [
+        "animate",
+        "--config",
+        "c",
+        "--checkpoint",
+        "k",
+        "--source",
+        "s",
+        "--driving",
+        "d",
+        "--output",
+        "o",
+    ]
+    parse = build_parser().parse_args
+    assert parse(argv).adapt_scale is False
+    assert parse([*argv, "--adapt-scale"]).adapt_scale is True
+    assert Settings().adapt_scale is False and LiveOptions().adapt_scale is False
+    assert MotionOptions().adapt_movement_scale is False
+
+
+@pytest.mark.parametrize(("extra", "adapt"), [((), False), (("--adapt-scale",), True)])
+def test_adapt_scale_option_reaches_the_motion_options(
+    args: dict[str, Path], monkeypatch: pytest.MonkeyPatch, extra: tuple[str, ...], adapt: bool
+) -> None:
+    used: list[MotionOptions] = []
+
+    class RecordingSession(animation_job.AnimationSession):
+        def __init__(self, models, options=None, **kwargs):
+            used.append(options)
+            super().__init__(models, options, **kwargs)
+
+    monkeypatch.setattr(animation_job, "AnimationSession", RecordingSession)
+    assert main(_argv(args, *extra)) == 0
+    assert [options.adapt_movement_scale for options in used] == [adapt]
 
 
 def _corrupt(path: Path, kind: str) -> None:

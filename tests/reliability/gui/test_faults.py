@@ -13,35 +13,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fomm_studio.api import (
     AnimationSession,
-    FlakyFeed,
-    LiveOptions,
-    LivePipeline,
     Settings,
     SyntheticFeed,
     load_settings,
-    plain_cropper,
     settings_path,
 )
+from tests.conftest import tiny_live_builder
+from tests.doubles import FlakyFeed
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def factory(entry, avatar: Path, opener, session_class=AnimationSession):
-    def build() -> LivePipeline:
-        models = entry.load()
-        pipeline = LivePipeline(
-            models,
-            opener,
-            "test",
-            LiveOptions(face_crop=False),
-            cropper=plain_cropper,
-            display_size=96,
-            session=session_class(models),
-        )
-        pipeline.set_avatar_file(avatar)
-        return pipeline
-
-    return build
 
 
 def test_camera_lost_mid_stream_is_shown_and_the_live_tab_recovers(
@@ -55,7 +35,9 @@ def test_camera_lost_mid_stream_is_shown_and_the_live_tab_recovers(
         lambda _t, kind: seen.append((kind, window.status_label.text(), live.driving_view.message))
     )
     live.gallery.add(avatar_path)
-    assert live.start(factory(entry, avatar_path, lambda _spec: flaky), retry_interval=0.3)
+    assert live.start(
+        tiny_live_builder(entry.load, avatar_path, feed=lambda _spec: flaky), retry_interval=0.3
+    )
     qtbot.waitUntil(lambda: any(kind == "warn" for kind, _, _ in seen), timeout=30000)
     lost = next(i for i, (kind, _, _) in enumerate(seen) if kind == "warn")
     _, status, banner = seen[lost]
@@ -84,9 +66,8 @@ def test_engine_error_in_the_live_worker_is_shown_and_start_works_again(
     window = make_window()
     live, (_registry, entry) = window.live, tiny_entry
     live.gallery.add(avatar_path)
-    synthetic = lambda _spec: SyntheticFeed(size=96, realtime=False)  # noqa: E731
     with qtbot.waitSignal(live.error, timeout=30000) as failure:
-        assert live.start(factory(entry, avatar_path, synthetic, OutOfMemoryOnThirdFrame))
+        assert live.start(tiny_live_builder(entry.load, avatar_path, session_class=OutOfMemoryOnThirdFrame))
     assert "Out of memory" in failure.args[0] and "CUDA out of memory" in failure.args[0]
     qtbot.waitUntil(lambda: not live.running and live.start_button.text() == "Start", timeout=20000)
     assert "Out of memory" in window.status_label.text()

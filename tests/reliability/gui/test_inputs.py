@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from fomm_studio.api import LiveOptions, LivePipeline, SyntheticFeed, VideoReader, plain_cropper
+from fomm_studio.api import VideoReader
+from tests.conftest import tiny_live_builder
 from tests.reliability import bad_files
 
 pytestmark = pytest.mark.timeout(120)
@@ -28,24 +29,6 @@ IMAGE_ROWS: dict[str, tuple[Callable[[Path], Path], str | None]] = {
     "8x8-works": (bad_files.tiny_png, None),
     "2000x100-works": (bad_files.wide_png, None),
 }
-
-
-def fast_factory(entry, avatar: Path):
-    """The live pipeline the GUI builds, minus the camera and face tracker (synthetic frames, centre crop)."""
-
-    def build() -> LivePipeline:
-        pipeline = LivePipeline(
-            entry.load(),
-            lambda _spec: SyntheticFeed(size=96, realtime=False),
-            "synthetic",
-            LiveOptions(face_crop=False),
-            cropper=plain_cropper,
-            display_size=96,
-        )
-        pipeline.set_avatar_file(avatar)
-        return pipeline
-
-    return build
 
 
 def assert_error_shown(window, *parts: str) -> None:
@@ -70,7 +53,7 @@ def test_live_avatar_row(row: str, qtbot, make_window, tiny_entry, avatar_path: 
     live = window.live
     _registry, entry = tiny_entry
     live.gallery.add(avatar_path)
-    assert live.start(fast_factory(entry, avatar_path))
+    assert live.start(tiny_live_builder(entry.load, avatar_path))
     with qtbot.waitSignal(live.frame_shown, timeout=30000) as first:
         pass
     before = first.args[0].panes.avatar

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from fomm_studio.api import LiveFrame, LiveOptions, LivePipeline, SyntheticFeed, plain_cropper
+from fomm_studio.api import LiveFrame, LivePipeline, SyntheticFeed
+from tests.conftest import tiny_live_pipeline
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -51,16 +52,11 @@ def test_live_tab_soak_keeps_memory_flat_and_one_pending_frame(
     recent: collections.deque[weakref.ref[LiveFrame]] = collections.deque(maxlen=50)
 
     def build() -> TrackedPipeline:
-        pipeline = TrackedPipeline(
-            entry.load(),
-            lambda _spec: SyntheticFeed(size=128, realtime=False),
-            "synthetic",
-            LiveOptions(face_crop=False),
-            cropper=plain_cropper,
-            display_size=128,
+        feed = lambda _spec: SyntheticFeed(size=128, realtime=False)  # noqa: E731
+        pipeline = tiny_live_pipeline(
+            entry.load(), avatar_path, feed=feed, display_size=128, pipeline_class=TrackedPipeline
         )
         pipeline.recent = recent
-        pipeline.set_avatar_file(avatar_path)
         return pipeline
 
     most_alive = [0]

@@ -1,0 +1,47 @@
+"""Test doubles shared by several test packages (no Qt here)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import numpy as np
+
+from fomm_studio.live.feeds import CameraLostError, FrameFeed
+
+
+class FlakyFeed:
+    """A frame feed that drops out like a camera unplugged and plugged back in.
+
+    Reads pass through to `inner`, except that read attempts number `fail_after + 1` to
+    `fail_after + recover_after` raise `CameraLostError`. Attempts are counted across close/open, so
+    reopening after the failures recovers; `attempts` tells a test how often the loop tried.
+    """
+
+    def __init__(self, inner: FrameFeed, fail_after: int, recover_after: int = 1):
+        self.inner = inner
+        self.name = inner.name
+        self.fail_after, self.recover_after = fail_after, recover_after
+        self.attempts = 0
+        self.fps: float | None = inner.fps
+
+    def open(self) -> None:
+        self.inner.open()
+        self.fps = self.inner.fps
+
+    def read(self) -> np.ndarray:
+        self.attempts += 1
+        if self.fail_after < self.attempts <= self.fail_after + self.recover_after:
+            raise CameraLostError(f"{self.name} stopped delivering frames (simulated)")
+        return self.inner.read()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __enter__(self) -> FlakyFeed:
+        self.open()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
