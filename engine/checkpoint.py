@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import pickle
+import pickletools
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,7 +41,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         data = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
         holds_code, detail = _unpickling_problem(exc)
-        if holds_code:
+        if holds_code or _names_foreign_code(path):
             reason = "it contains Python objects or code that a weights-only load refuses"
             raise CheckpointError(f"{path}: not a safe checkpoint: {reason}") from None
         log.debug("%s: unpickling failed: %s", path, detail)
@@ -58,6 +59,30 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
 # Phrases of torch's weights-only unpickler when a file names a class or function to call (code);
 # anything else it refuses (e.g. "Unsupported operand 250") is a damaged file, not a hostile one.
 _CODE_PHRASES = ("GLOBAL", "Can only create", "Can only build", "reduce")
+
+
+# Modules a legitimate checkpoint's pickle may name (torch's tensor rebuilders, OrderedDict).
+_CHECKPOINT_MODULES = ("torch", "collections", "_codecs", "numpy")
+
+
+def _names_foreign_code(path: Path) -> bool:
+    """Whether the file is a plain pickle naming a function or class outside torch's checkpoint
+    vocabulary. Read with `pickletools.genops`, which lists opcodes and runs nothing: the weights-only
+    unpickler stops a plain protocol-4 pickle at its FRAME opcode before it sees the code."""
+    modules: list[str] = []
+    strings: list[str] = []  # recent string pushes: STACK_GLOBAL takes its module from them
+    try:
+        with path.open("rb") as stream:
+            for opcode, arg, _pos in pickletools.genops(stream):
+                if isinstance(arg, str) and "UNICODE" in opcode.name:
+                    strings = [*strings[-1:], arg]
+                elif opcode.name in ("GLOBAL", "INST") and isinstance(arg, str):
+                    modules.append(arg.split(" ", 1)[0])
+                elif opcode.name == "STACK_GLOBAL":
+                    modules.append(strings[0] if len(strings) == 2 else "?")
+    except (ValueError, EOFError, UnicodeDecodeError, OSError):
+        pass  # not a pickle (or damaged past what was read): judge by what was seen
+    return any(module.split(".")[0] not in _CHECKPOINT_MODULES for module in modules)
 
 
 def _unpickling_problem(exc: pickle.UnpicklingError) -> tuple[bool, str]:
