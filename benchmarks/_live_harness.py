@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Slot  # noqa: E402
 
 from fomm_studio.api import (  # noqa: E402
     ASSETS_DIR,
+    FeedSetup,
     FommModels,
     LiveFrame,
     LiveOptions,
@@ -63,7 +64,9 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def pipeline_builder(models: FommModels, display_size: int, realtime: bool) -> Callable[[], LivePipeline]:
+def pipeline_builder(
+    models: FommModels, display_size: int, realtime: bool, pipelined: bool = False
+) -> Callable[[], LivePipeline]:
     """The app's live loop minus camera and face tracker, at the sizes the app runs: 256-pixel frames,
     the given display size, a real avatar, optionally paced in real time.
 
@@ -73,14 +76,14 @@ def pipeline_builder(models: FommModels, display_size: int, realtime: bool) -> C
     """
 
     def build() -> LivePipeline:
-        pipeline = LivePipeline(
-            models,
+        feeds = FeedSetup(
             lambda _spec: SyntheticFeed(size=256, realtime=realtime),
             "synthetic",
-            LiveOptions(face_crop=False),
-            cropper=plain_cropper,
-            display_size=display_size,
+            plain_cropper,
+            display_size,
+            pipelined,
         )
+        pipeline = LivePipeline(models, feeds, LiveOptions(face_crop=False))
         pipeline.set_avatar(avatar(), "avatar")
         return pipeline
 

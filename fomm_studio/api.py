@@ -11,6 +11,7 @@ from pathlib import Path
 
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
 from engine.errors import FommError, MissingWeightsError
+from fomm_studio.live.cropping import center_crop, plain_cropper
 from fomm_studio.live.feeds import (
     CameraLostError,
     FeedError,
@@ -18,16 +19,14 @@ from fomm_studio.live.feeds import (
     SyntheticFeed,
     VideoFileFeed,
 )
-from fomm_studio.live.overlays import OverlayOptions, Panes, compose_panes, palette
-from fomm_studio.live.pipeline import (
+from fomm_studio.live.launch import LiveSpec, ModelCache, make_feed, pipeline_factory
+from fomm_studio.live.messages import (
     STAGES,
     Calibrate,
     ChangeFeed,
     Command,
     LiveFrame,
     LiveOptions,
-    LivePipeline,
-    ModelCache,
     Notice,
     SetAvatar,
     SetOptions,
@@ -35,12 +34,9 @@ from fomm_studio.live.pipeline import (
     Snapshot,
     StartRecording,
     StopRecording,
-    center_crop,
-    inference_context,
-    make_feed,
-    pipeline_factory,
-    plain_cropper,
 )
+from fomm_studio.live.overlays import OverlayOptions, Panes, compose_panes, palette
+from fomm_studio.live.pipeline import FeedSetup, LivePipeline, inference_context
 from fomm_studio.live.virtual_camera import availability as virtual_camera_availability
 from fomm_studio.media import MediaError, VideoReader, read_image, save_png
 from fomm_studio.model_registry import (
@@ -140,6 +136,7 @@ __all__ = [
     "CheckpointRow",
     "Command",
     "FeedError",
+    "FeedSetup",
     "FommError",
     "FommModels",
     "FrameFeed",
@@ -149,6 +146,7 @@ __all__ = [
     "LiveFrame",
     "LiveOptions",
     "LivePipeline",
+    "LiveSpec",
     "MediaError",
     "MissingWeightsError",
     "ModelCache",

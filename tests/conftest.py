@@ -13,8 +13,10 @@ import pytest
 import torch
 
 from engine import AnimationSession, FommModels
+from fomm_studio.live.cropping import plain_cropper
 from fomm_studio.live.feeds import FrameFeed, SyntheticFeed
-from fomm_studio.live.pipeline import LiveOptions, LivePipeline, plain_cropper
+from fomm_studio.live.messages import LiveOptions
+from fomm_studio.live.pipeline import FeedSetup, LivePipeline
 from fomm_studio.media import save_png
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +134,7 @@ def tiny_live_pipeline(
     display_size: int = 96,
     session_class: type[AnimationSession] | None = None,
     pipeline_class: type[LivePipeline] = LivePipeline,
+    pipelined: bool = False,
 ) -> LivePipeline:
     """The live pipeline of the tests: the app's, minus camera and face tracker.
 
@@ -139,13 +142,11 @@ def tiny_live_pipeline(
     the face crop, `display_size`-pixel panes, and `avatar` set when given. `session_class` replaces the
     engine session (a subclass that fails or stalls on purpose); `pipeline_class` a recording subclass.
     """
+    feeds = FeedSetup(feed, "synthetic", plain_cropper, display_size, pipelined)
     pipeline = pipeline_class(
         models,
-        feed,
-        "synthetic",
+        feeds,
         options or LiveOptions(face_crop=False),
-        cropper=plain_cropper,
-        display_size=display_size,
         session=None if session_class is None else session_class(models),
     )
     if avatar is not None:

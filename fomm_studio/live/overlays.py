@@ -51,6 +51,19 @@ class OverlayOptions:
     def any(self) -> bool:
         return self.keypoints or self.heatmaps or self.occlusion or self.masks or self.deformed or self.flow
 
+    @property
+    def extras(self) -> frozenset[str]:
+        """The arrays the engine must compute and copy to the host for these overlays (keypoints are
+        always there): each overlay costs only its own array."""
+        wanted = {
+            "heatmaps": self.heatmaps,
+            "occlusion_map": self.occlusion,
+            "mask": self.masks,
+            "deformed": self.deformed,
+            "deformation": self.flow,
+        }
+        return frozenset(name for name, on in wanted.items() if on)
+
 
 def palette(count: int) -> list[tuple[int, int, int]]:
     """`count` RGB colours; keypoint k always gets colour k."""

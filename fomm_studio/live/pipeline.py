@@ -9,214 +9,53 @@ immutable messages and the numpy images of the result.
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import torch
 
-from engine import AnimationSession, FommModels, MotionOptions
+from engine import AnimationSession, FommModels
 from engine.errors import FommError
-from fomm_studio.live.face_tracking import FaceCropper
-from fomm_studio.live.feeds import CameraFeed, FeedError, FrameFeed, VideoFileFeed, open_feed
-from fomm_studio.live.overlays import OverlayOptions, Panes, compose_panes, resize_to
+from fomm_studio.live.capture import Captured, CaptureLoop
+from fomm_studio.live.cropping import CropperLike, plain_cropper
+from fomm_studio.live.feeds import FrameFeed
+from fomm_studio.live.messages import (
+    Calibrate,
+    ChangeFeed,
+    Command,
+    LiveFrame,
+    LiveOptions,
+    Notice,
+    SetAvatar,
+    SetOptions,
+    SetVirtualCamera,
+    Snapshot,
+    StartRecording,
+    StopRecording,
+)
+from fomm_studio.live.overlays import Panes, compose_panes, resize_to
 from fomm_studio.live.recorder import Recorder
 from fomm_studio.live.smoothing import KeypointSmoother
 from fomm_studio.live.virtual_camera import VirtualCamera
 from fomm_studio.media import read_image
 
-STAGES = ("capture", "crop", "keypoints", "generator", "display")
-
-
-class CropperLike(Protocol):
-    """Turns a camera frame into the square driving crop (face tracking or a plain centre crop)."""
-
-    def __call__(
-        self, frame: np.ndarray, face_crop: bool, zoom: float, offset: tuple[float, float]
-    ) -> tuple[np.ndarray, bool]: ...
-
 
 @dataclass(frozen=True)
-class LiveOptions:
-    """Every user toggle that changes how a frame is processed."""
+class FeedSetup:
+    """Where the frames come from and how they become the driving crop.
 
-    face_crop: bool = True
-    mirror: bool = True
-    zoom: float = 1.0
-    offset: tuple[float, float] = (0.0, 0.0)
-    relative: bool = True
-    adapt_scale: bool = False
-    smoothing: bool = False
-    smoothing_strength: float = 0.5
-    overlays: OverlayOptions = field(default_factory=OverlayOptions)
+    `pipelined`: read and crop on a capture thread of their own (`CaptureLoop`), overlapping the
+    model's work; the newest crop wins. Off: read and crop inline, one frame per step (tests, files).
+    """
 
-    @property
-    def motion(self) -> MotionOptions:
-        return MotionOptions(relative=self.relative, adapt_movement_scale=self.adapt_scale)
-
-
-# Commands: small immutable messages the GUI posts; the worker applies them between frames.
-@dataclass(frozen=True)
-class SetAvatar:
-    """Switch to the avatar image at `path` (read in the worker thread, not the GUI's)."""
-
-    path: Path
-
-
-@dataclass(frozen=True)
-class Calibrate:
-    """Take the next frame as the reference pose (initial driving frame of relative motion)."""
-
-
-@dataclass(frozen=True)
-class SetOptions:
-    options: LiveOptions
-
-
-@dataclass(frozen=True)
-class ChangeFeed:
+    opener: Callable[[str], FrameFeed]
     spec: str
-
-
-@dataclass(frozen=True)
-class StartRecording:
-    path: Path
-    side_by_side: bool = False
-
-
-@dataclass(frozen=True)
-class StopRecording:
-    pass
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    path: Path
-
-
-@dataclass(frozen=True)
-class SetVirtualCamera:
-    enabled: bool
-
-
-Command = (
-    SetAvatar
-    | Calibrate
-    | SetOptions
-    | ChangeFeed
-    | StartRecording
-    | StopRecording
-    | Snapshot
-    | SetVirtualCamera
-)
-
-
-@dataclass(frozen=True)
-class LiveFrame:
-    """One processed frame for the GUI: the three pane images plus what the status bar shows."""
-
-    panes: Panes
-    index: int
-    timings: dict[str, float]
-    face_found: bool
-    calibrated: bool
-    recording: bool
-
-
-@dataclass(frozen=True)
-class Notice:
-    """Something the user should read (snapshot saved, recording finished or failed)."""
-
-    kind: str
-    text: str
-
-
-def center_crop(frame: np.ndarray, zoom: float = 1.0, offset: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
-    """Largest centred square, shrunk by `zoom` (>= 1) and moved by `offset` (fractions of the frame)."""
-    h, w = frame.shape[:2]
-    side = max(2, int(min(h, w) / max(zoom, 1.0)))
-    cx = w / 2 + offset[0] * w
-    cy = h / 2 + offset[1] * h
-    left = int(np.clip(cx - side / 2, 0, w - side))
-    top = int(np.clip(cy - side / 2, 0, h - side))
-    return frame[top : top + side, left : left + side]
-
-
-def plain_cropper(
-    frame: np.ndarray, face_crop: bool, zoom: float, offset: tuple[float, float]
-) -> tuple[np.ndarray, bool]:
-    """Cropper without face tracking: a centred square with the manual zoom and move."""
-    return center_crop(frame, zoom, offset), False
-
-
-class AutoFeed:
-    """Camera 0 when there is one, else the looping sample clip: what a first start should show."""
-
-    def __init__(self, fallback: Path, camera_index: int = 0):
-        self.fallback = fallback
-        self.camera_index = camera_index
-        self._inner: FrameFeed | None = None
-        self.name = "camera or sample clip"
-
-    @property
-    def fps(self) -> float | None:
-        return None if self._inner is None else self._inner.fps
-
-    def open(self) -> None:
-        camera = CameraFeed(self.camera_index)
-        try:
-            camera.open()
-            self._inner = camera
-        except FeedError:
-            if not self.fallback.is_file():
-                raise FeedError(f"no camera found and the sample clip {self.fallback} is missing") from None
-            clip = VideoFileFeed(self.fallback, loop=True, realtime=True)
-            clip.open()
-            self._inner = clip
-            self.name = f"sample clip {self.fallback.name} (no camera found)"
-            return
-        self.name = camera.name
-
-    def read(self) -> np.ndarray:
-        if self._inner is None:
-            raise FeedError("source is not open")
-        return self._inner.read()
-
-    def close(self) -> None:
-        inner, self._inner = self._inner, None
-        if inner is not None:
-            inner.close()
-
-
-def make_feed(spec: str, sample_clip: Path) -> FrameFeed:
-    """'auto' (camera 0, else the sample clip), a camera index, 'synthetic' or a video file path."""
-    if spec.strip().lower() == "auto":
-        return AutoFeed(sample_clip)  # type: ignore[return-value]
-    return open_feed(spec)
-
-
-class ModelCache:
-    """Keeps the last loaded models so stop/start does not reload them. Thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._key: tuple[str, str, str] | None = None
-        self._models: FommModels | None = None
-
-    def get(
-        self, config_path: Path, checkpoint_path: Path, device: str, loader: Callable[[], FommModels]
-    ) -> FommModels:
-        key = (str(config_path), str(checkpoint_path), device)
-        with self._lock:
-            if self._key != key or self._models is None:
-                self._models, self._key = None, None
-                self._models = loader()
-                self._key = key
-            return self._models
+    cropper: CropperLike = plain_cropper
+    display_size: int = 384
+    pipelined: bool = False
 
 
 @contextlib.contextmanager
@@ -232,24 +71,23 @@ class LivePipeline:
     def __init__(
         self,
         models: FommModels,
-        feed_opener: Callable[[str], FrameFeed],
-        feed_spec: str,
+        feeds: FeedSetup,
         options: LiveOptions | None = None,
-        cropper: CropperLike | None = None,
-        display_size: int = 384,
         session: AnimationSession | None = None,
     ):
         self.options = options or LiveOptions()
-        if session is None and models.device.type == "cpu":
-            models.to_channels_last()
+        if session is None:
+            models.to_channels_last()  # NHWC: faster on the CPU (measured) and for cuDNN's fp16 kernels
         self.session = session or AnimationSession(models, self.options.motion)
         self.session.set_options(self.options.motion)
         self._set_smoothing(self.options)
-        self.feed_opener = feed_opener
-        self.feed_spec = feed_spec
+        self.feed_opener = feeds.opener
+        self.feed_spec = feeds.spec
         self.feed: FrameFeed | None = None
-        self.cropper: CropperLike = cropper or plain_cropper
-        self.display_size = display_size
+        self.cropper: CropperLike = feeds.cropper
+        self.display_size = feeds.display_size
+        self.pipelined = feeds.pipelined
+        self._capture: CaptureLoop | None = None
         self.avatar_name = ""
         self.frame_index = 0
         self.notices: list[Notice] = []
@@ -326,50 +164,81 @@ class LivePipeline:
         feed = self.feed_opener(self.feed_spec)
         feed.open()
         self.feed = feed
+        if self.pipelined:
+            self._capture = CaptureLoop(feed, self._crop).start()
         self.reset_calibration()
         return feed.name
 
     def close_feed(self) -> None:
+        """Stop the capture thread first (it may be inside `read`), then release the feed."""
+        capture, self._capture = self._capture, None
+        if capture is not None:
+            capture.stop()
         feed, self.feed = self.feed, None
         if feed is not None:
             feed.close()
 
+    @property
+    def frames_dropped(self) -> int:
+        """Camera frames the capture thread replaced before the model took them (pipelined only)."""
+        return 0 if self._capture is None else self._capture.dropped
+
     # -- the frame -----------------------------------------------------------------------------
     def step(self) -> LiveFrame:
-        """Process one frame. Raises the source's errors (camera lost) and engine errors unchanged."""
+        """Process one frame. Raises the feed's errors (camera lost) and engine errors unchanged."""
         if self.feed is None:
             self.open_feed()
         assert self.feed is not None  # open_feed set it or raised
         if not self.session.has_source or self._avatar_display is None:
             raise FommError("no avatar image selected")
-        timings: dict[str, float] = {}
-        t0 = time.perf_counter()
-        frame = self.feed.read()
-        t1 = self._capture_time = time.perf_counter()
-        crop, face_found = self._crop(frame)
+        captured = self._next_crop()
+        crop, self._capture_time = captured.crop, captured.captured_at
         t2 = time.perf_counter()
-        result = self.session.animate(crop, with_extras=self.options.overlays.any)
+        result = self.session.animate(crop, with_extras=self.options.overlays.extras)
         t3 = time.perf_counter()
         panes = compose_panes(result, crop, self._avatar_display, self.options.overlays, self.display_size)
         self._outputs(result.image, crop, panes)
         t4 = time.perf_counter()
-        timings["capture"] = (t1 - t0) * 1000.0
-        timings["crop"] = (t2 - t1) * 1000.0
         keypoints = result.timings.get("keypoints", 0.0)
-        timings["keypoints"] = keypoints
-        timings["generator"] = result.timings.get("generator", (t3 - t2) * 1000.0 - keypoints)
-        timings["display"] = (t4 - t3) * 1000.0
+        timings = {
+            "capture": captured.read_ms,
+            "crop": captured.crop_ms,
+            "keypoints": keypoints,
+            "generator": result.timings.get("generator", (t3 - t2) * 1000.0 - keypoints),
+            "display": (t4 - t3) * 1000.0,
+        }
         self.frame_index += 1
         return LiveFrame(
             panes,
             self.frame_index,
             timings,
-            face_found,
+            captured.face_found,
             self.session.is_calibrated,
             self.recorder is not None,
+            captured.captured_at,
+        )
+
+    def _next_crop(self) -> Captured:
+        """The newest crop of the capture thread, or (not pipelined) one read and cropped now."""
+        if self._capture is not None:
+            return self._capture.take()
+        assert self.feed is not None  # step() opened it
+        start = time.perf_counter()
+        frame = self.feed.read()
+        read_done = time.perf_counter()
+        crop, found = self._crop(frame)
+        return Captured(
+            self.frame_index + 1,
+            crop,
+            found,
+            read_done,
+            (read_done - start) * 1000.0,
+            (time.perf_counter() - read_done) * 1000.0,
         )
 
     def _crop(self, frame: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Mirror and crop with the current options (read at call time: on the capture thread when
+        pipelined, where a new options object simply takes effect from the next frame)."""
         if self.options.mirror:
             frame = frame[:, ::-1]
         crop, found = self.cropper(frame, self.options.face_crop, self.options.zoom, self.options.offset)
@@ -449,37 +318,3 @@ class LivePipeline:
         finally:
             self.stop_recording()
             self.set_virtual_camera(False)
-
-
-def pipeline_factory(
-    config_path: Path,
-    checkpoint_path: Path,
-    load: Callable[[], FommModels],
-    feed_spec: str,
-    options: LiveOptions,
-    avatar_path: Path | None,
-    cache: ModelCache,
-    sample_clip: Path,
-    device: str = "cpu",
-    display_size: int = 384,
-    cropper: CropperLike | None = None,
-) -> Callable[[], LivePipeline]:
-    """A builder the GUI hands to its worker: everything heavy (model load, avatar read) runs when the
-    worker calls it, inside the worker's thread."""
-
-    def build() -> LivePipeline:
-        models = cache.get(config_path, checkpoint_path, device, load)
-        face_cropper = cropper or FaceCropper(out_size=display_size)
-        pipeline = LivePipeline(
-            models,
-            lambda spec: make_feed(spec, sample_clip),
-            feed_spec,
-            options,
-            cropper=face_cropper,
-            display_size=display_size,
-        )
-        if avatar_path is not None:
-            pipeline.set_avatar_file(avatar_path)
-        return pipeline
-
-    return build

@@ -32,6 +32,7 @@ from fomm_studio.api import (
     FommError,
     LiveFrame,
     LiveOptions,
+    LiveSpec,
     ModelCache,
     ModelEntry,
     Notice,
@@ -144,6 +145,7 @@ class LivePanel(QWidget):
         self.model_provider = model_provider
         self.controller = LiveController(self)
         self.model_cache = ModelCache()
+        self.device = "auto"  # the Live tab's device choice (cpu, cuda, auto)
         self.feed_spec = settings.camera or "auto"
         self.frames_shown = 0
         self._last_produced = 0
@@ -268,17 +270,8 @@ class LivePanel(QWidget):
         if avatar is None:
             self.error.emit("No avatar selected: pick one in the gallery or open an image.")
             return None
-        return pipeline_factory(
-            entry.config_path,
-            entry.checkpoint_path,
-            lambda: entry.load("cpu"),
-            self.feed_spec,
-            self.controls.options(),
-            avatar,
-            self.model_cache,
-            SAMPLE_DRIVING,
-            device="cpu",
-        )
+        spec = LiveSpec(entry, self.feed_spec, self.controls.options(), avatar, SAMPLE_DRIVING, self.device)
+        return pipeline_factory(spec, self.model_cache)
 
     def stop_and_restart(self) -> None:
         """Restart with the current model once the running worker has stopped (does not block)."""

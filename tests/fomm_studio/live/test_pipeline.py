@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -9,17 +10,21 @@ import pytest
 
 from engine.errors import FommError
 from fomm_studio.live import pipeline as pipeline_module
-from fomm_studio.live.pipeline import (
+from fomm_studio.live.cropping import center_crop
+from fomm_studio.live.feeds import CameraLostError, SyntheticFeed
+from fomm_studio.live.messages import (
     Calibrate,
-    LivePipeline,
+    LiveOptions,
     SetAvatar,
     Snapshot,
     StartRecording,
     StopRecording,
-    center_crop,
 )
+from fomm_studio.live.overlays import OverlayOptions
+from fomm_studio.live.pipeline import LivePipeline
 from fomm_studio.media import VideoReader, read_image, save_png
 from tests.conftest import tiny_live_pipeline
+from tests.doubles import FlakyFeed
 
 
 def test_center_crop_zoom_and_offset() -> None:
@@ -88,3 +93,48 @@ def test_step_without_avatar_is_an_error(tiny_models) -> None:
     with pytest.raises(FommError, match="no avatar"):
         p.step()
     p.close()
+
+
+def test_pipelined_frames_carry_their_capture_time_and_the_capture_thread_ends_with_the_feed(
+    tiny_models,
+) -> None:
+    pipeline = tiny_live_pipeline(tiny_models, pipelined=True)
+    pipeline.set_avatar(np.full((64, 64, 3), 90, np.uint8))
+    try:
+        frames = [pipeline.step() for _ in range(4)]
+        capture = pipeline._capture
+        assert capture is not None and capture.running
+    finally:
+        pipeline.close()
+    times = [f.captured_at for f in frames]
+    assert times == sorted(times) and len(set(times)) == 4  # each step a newer camera frame
+    assert all(t <= time.perf_counter() for t in times)
+    assert set(frames[-1].timings) == {"capture", "crop", "keypoints", "generator", "display"}
+    assert not capture.running and not pipeline.feed_open
+
+
+def test_a_lost_camera_reaches_the_pipelined_step(tiny_models) -> None:
+    feed = FlakyFeed(SyntheticFeed(size=96, realtime=False), fail_after=2, recover_after=100)
+    pipeline = tiny_live_pipeline(tiny_models, feed=lambda _spec: feed, pipelined=True)
+    pipeline.set_avatar(np.full((64, 64, 3), 90, np.uint8))
+    with pytest.raises(CameraLostError, match="stopped delivering frames"):
+        for _ in range(10):
+            pipeline.step()
+    pipeline.close()
+
+
+def test_overlays_ask_the_engine_only_for_their_own_arrays(tiny_models) -> None:
+    assert OverlayOptions().extras == frozenset() and OverlayOptions(keypoints=True).extras == frozenset()
+    assert OverlayOptions(occlusion=True, flow=True).extras == {"occlusion_map", "deformation"}
+    pipeline = tiny_live_pipeline(
+        tiny_models, options=LiveOptions(face_crop=False, overlays=OverlayOptions(masks=True))
+    )
+    pipeline.set_avatar(np.full((64, 64, 3), 90, np.uint8))
+    asked: list[object] = []
+    animate = pipeline.session.animate
+    pipeline.session.animate = lambda frame, with_extras=True: (
+        asked.append(with_extras) or animate(frame, with_extras)
+    )  # type: ignore[method-assign]
+    pipeline.step()
+    pipeline.close()
+    assert asked == [frozenset({"mask"})]

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from fomm_studio.live import virtual_camera
-from fomm_studio.live.pipeline import LivePipeline, SetVirtualCamera
+from fomm_studio.live.messages import SetVirtualCamera
+from fomm_studio.live.pipeline import LivePipeline
 from fomm_studio.live.virtual_camera import VirtualCamera, VirtualCameraError, availability
 
 

@@ -14,7 +14,7 @@ import pytest
 from engine import AnimationSession, MotionOptions, load_models
 from fomm_studio.cli import build_parser, main
 from fomm_studio.live.feeds import SyntheticFeed
-from fomm_studio.live.pipeline import LiveOptions
+from fomm_studio.live.messages import LiveOptions
 from fomm_studio.media import VideoReader, read_image, read_video_frames, save_png
 from fomm_studio.offline import animation_job
 from fomm_studio.settings import Settings

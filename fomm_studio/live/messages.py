@@ -1,0 +1,108 @@
+"""What the GUI and the live pipeline say to each other: the user's options, commands (small immutable
+messages the GUI posts and the worker applies between frames), and what comes back per frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine import MotionOptions
+from fomm_studio.live.overlays import OverlayOptions, Panes
+
+STAGES = ("capture", "crop", "keypoints", "generator", "display")
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    """Every user toggle that changes how a frame is processed."""
+
+    face_crop: bool = True
+    mirror: bool = True
+    zoom: float = 1.0
+    offset: tuple[float, float] = (0.0, 0.0)
+    relative: bool = True
+    adapt_scale: bool = False
+    smoothing: bool = False
+    smoothing_strength: float = 0.5
+    overlays: OverlayOptions = field(default_factory=OverlayOptions)
+
+    @property
+    def motion(self) -> MotionOptions:
+        return MotionOptions(relative=self.relative, adapt_movement_scale=self.adapt_scale)
+
+
+# Commands: small immutable messages the GUI posts; the worker applies them between frames.
+@dataclass(frozen=True)
+class SetAvatar:
+    """Switch to the avatar image at `path` (read in the worker thread, not the GUI's)."""
+
+    path: Path
+
+
+@dataclass(frozen=True)
+class Calibrate:
+    """Take the next frame as the reference pose (initial driving frame of relative motion)."""
+
+
+@dataclass(frozen=True)
+class SetOptions:
+    options: LiveOptions
+
+
+@dataclass(frozen=True)
+class ChangeFeed:
+    spec: str
+
+
+@dataclass(frozen=True)
+class StartRecording:
+    path: Path
+    side_by_side: bool = False
+
+
+@dataclass(frozen=True)
+class StopRecording:
+    pass
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    path: Path
+
+
+@dataclass(frozen=True)
+class SetVirtualCamera:
+    enabled: bool
+
+
+Command = (
+    SetAvatar
+    | Calibrate
+    | SetOptions
+    | ChangeFeed
+    | StartRecording
+    | StopRecording
+    | Snapshot
+    | SetVirtualCamera
+)
+
+
+@dataclass(frozen=True)
+class LiveFrame:
+    """One processed frame for the GUI: the three pane images plus what the status bar shows."""
+
+    panes: Panes
+    index: int
+    timings: dict[str, float]
+    face_found: bool
+    calibrated: bool
+    recording: bool
+    captured_at: float = 0.0  # time.perf_counter() when the camera frame was read: latency starts here
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should read (snapshot saved, recording finished or failed)."""
+
+    kind: str
+    text: str
