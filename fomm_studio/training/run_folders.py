@@ -15,22 +15,10 @@ from engine.atomic import atomic_write_text
 from trainer.run_folder import (
     BEST_NAME,
     CHECKPOINT_DIR,
-    CONFIG_NAME,
     EVENTS_NAME,
     SAMPLE_DIR,
     STOP_NAME,
 )
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    """One run folder at a glance."""
-
-    path: Path
-    last_step: int | None
-    status: str  # "running or interrupted", "finished", "stopped", "failed", "new"
-    num_checkpoints: int
-    modified: float
 
 
 @dataclass
@@ -92,36 +80,3 @@ def request_stop(run_dir: str | Path) -> Path:
     path = Path(run_dir) / STOP_NAME
     atomic_write_text(path, "stop requested\n")
     return path
-
-
-def is_run_dir(path: Path) -> bool:
-    return path.is_dir() and ((path / EVENTS_NAME).is_file() or (path / CONFIG_NAME).is_file())
-
-
-def summarize_run(run_dir: str | Path) -> RunSummary:
-    """Last step and how the run ended, from its events."""
-    run_dir = Path(run_dir)
-    events = read_events(run_dir)
-    steps = [e.get("step") for e in events if e.get("type") == "step"]
-    last_step = steps[-1] if steps and isinstance(steps[-1], int) else None
-    final = next(
-        (e.get("type") for e in reversed(events) if e.get("type") in ("end", "stopped", "error")), None
-    )
-    status = {"end": "finished", "stopped": "stopped", "error": "failed"}.get(
-        str(final), "running or interrupted"
-    )
-    if not events:
-        status = "new"
-    events_file = run_dir / EVENTS_NAME
-    modified = events_file.stat().st_mtime if events_file.is_file() else run_dir.stat().st_mtime
-    checkpoints = [p for p in list_checkpoints(run_dir) if p.name != BEST_NAME]
-    return RunSummary(run_dir, last_step, status, len(checkpoints), modified)
-
-
-def list_runs(root: str | Path) -> list[RunSummary]:
-    """Run folders directly under `root`, most recently active first."""
-    root = Path(root)
-    if not root.is_dir():
-        return []
-    runs = [summarize_run(p) for p in root.iterdir() if is_run_dir(p)]
-    return sorted(runs, key=lambda r: r.modified, reverse=True)
