@@ -11,7 +11,7 @@ import torch
 
 from engine import load_config
 from tests.trainer.videos import make_frames, write_frame_folder, write_mp4
-from trainer.frame_pairs import EpochSampler, PairDataset
+from trainer.frame_pairs import EpochPlan, EpochSampler, PairDataset
 from trainer.video_cache import DatasetError, scan_dataset, split_flat
 
 
@@ -106,13 +106,13 @@ def test_id_sampling_groups_videos_by_prefix(tmp_path: Path, tiny_config_path: P
 
 
 def test_epoch_sampler_splits_ranks_and_resumes_mid_epoch() -> None:
-    full = EpochSampler(num_items=5, num_repeats=2, batch_size=2, seed=7)
+    full = EpochSampler(EpochPlan(num_items=5, num_repeats=2, batch_size=2, seed=7))
     assert full.batches_per_epoch() == 5
     items = list(full)
     assert len(items) == 10 and sorted(i for i, _ in items) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
     full.set_epoch(0, start_batch=3)
     assert list(full) == items[6:]
-    ranks = [EpochSampler(5, 2, 2, seed=7, rank=r, world_size=2) for r in (0, 1)]
+    ranks = [EpochSampler(EpochPlan(5, 2, 2, seed=7, rank=r, world_size=2)) for r in (0, 1)]
     shares = [list(s) for s in ranks]
     assert all(len(s) == ranks[0].batches_per_epoch() * 2 for s in shares)
     assert not {seed for _, seed in shares[0]} & {seed for _, seed in shares[1]}
