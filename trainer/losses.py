@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.blocks import AntiAliasInterpolation2d
-from engine.config import FommConfig
+from engine.config import FommConfig, LossWeights
 from engine.discriminator import MultiScaleDiscriminator
 from engine.generator import OcclusionAwareGenerator
 from engine.geometry import scale_key
@@ -125,10 +125,11 @@ def generator_gan_losses(
     pyramid_real: dict[str, torch.Tensor],
     pyramid_fake: dict[str, torch.Tensor],
     kp_value: torch.Tensor,
-    gan_weight: float,
-    feature_matching: tuple[float, ...],
+    weights: LossWeights,
 ) -> dict[str, torch.Tensor]:
-    """LSGAN generator term mean((1 - D(fake))^2) per scale, plus feature matching on D's features."""
+    """LSGAN generator term mean((1 - D(fake))^2) per scale, plus feature matching on D's features;
+    `weights.generator_gan` and `weights.feature_matching` weigh them."""
+    gan_weight, feature_matching = weights.generator_gan, weights.feature_matching
     fake_out = discriminator(pyramid_fake, kp_value=kp_value)
     real_out = discriminator(pyramid_real, kp_value=kp_value)
     gan = pyramid_fake[next(iter(pyramid_fake))].new_zeros(())
@@ -200,8 +201,7 @@ class GeneratorFullModel(nn.Module):
                     pyramid_real,
                     pyramid_fake,
                     kp_driving["value"].detach(),
-                    weights.generator_gan,
-                    weights.feature_matching,
+                    weights,
                 )
             )
         if (
