@@ -30,7 +30,7 @@ from fomm_studio.model_registry import DEFAULT_CONFIG
 from fomm_studio.paths import CONFIGS_DIR, REPO_ROOT
 from trainer import run_folder as rf
 from trainer.losses import PERCEPTUAL_BACKENDS
-from trainer.vgg import default_vgg19_path
+from trainer.vgg import VGG19_FILE, missing_vgg19_weights
 from trainer.video_cache import DatasetError, DatasetReport, cache_video, discover_videos
 
 TRAINER_MODULE = "trainer.train"
@@ -141,14 +141,12 @@ def run_edits(run_dir: str | Path) -> TrainEdits:
 
 def vgg_weights_problem(backend: str, explicit: str | None) -> str | None:
     """Why the vgg19 perceptual loss could not start (missing weight file), or None when it can."""
-    if backend != "vgg19":
-        return None
-    path = Path(explicit).expanduser() if explicit else default_vgg19_path()
-    if path.is_file():
+    path = missing_vgg19_weights(explicit) if backend == "vgg19" else None
+    if path is None:
         return None
     where = "the chosen VGG weights file" if explicit else "torch hub's default location"
     return (
-        f"VGG-19 weights not found at {path} ({where}). Put vgg19-dcbb9e9d.pth there, pick the file, "
+        f"VGG-19 weights not found at {path} ({where}). Put {VGG19_FILE} there, pick the file, "
         "or choose the weights-free pyramid_l1_ssim loss."
     )
 
