@@ -84,7 +84,7 @@ def write_sample(inputs: RunInputs, step: int, batch: dict[str, torch.Tensor], g
     finally:
         full.train()
     generated["kp_driving"] = kp_driving["value"]
-    path = inputs.options.run_dir / rf.SAMPLE_DIR / f"step-{step:08d}.png"
+    path = inputs.options.run_dir / rf.SAMPLE_DIR / rf.sample_name(step)
     try:
         write_png(path, sample_strip(source, driving, generated))
     except OSError as exc:

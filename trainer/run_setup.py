@@ -79,16 +79,13 @@ def prepare_run_dir(options: TrainOptions, config: FommConfig, info: DistInfo) -
     checkpoint writes a kill interrupted, save the config."""
     if info.is_main:
         run_dir = options.run_dir
-        has_run = bool(rf.step_checkpoints(run_dir)) or rf.has_step_events(run_dir)
-        if has_run and not options.resume:
+        if rf.holds_run(run_dir) and not options.resume:
             raise FommError(
                 f"{run_dir}: this run folder already holds a run; pass --resume to continue it "
                 "or choose a new --run-dir"
             )
         run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / rf.STOP_NAME).unlink(missing_ok=True)
-        for partial in (run_dir / rf.CHECKPOINT_DIR).glob(".*.tmp"):  # a write killed half-way
-            partial.unlink(missing_ok=True)
+        rf.clear_leftovers(run_dir)
         text = yaml.safe_dump(config_to_dict(config), sort_keys=False)
         atomic_write_text(run_dir / rf.CONFIG_NAME, text)
     barrier(info)

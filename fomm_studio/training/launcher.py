@@ -194,12 +194,11 @@ def _check_run_dir(request: LaunchRequest) -> None:
     run_dir = request.run_dir
     if run_dir.exists() and not run_dir.is_dir():
         raise LaunchError(f"{run_dir}: run folder is a file")
-    already = bool(rf.step_checkpoints(run_dir)) or rf.has_step_events(run_dir)
     if request.resume:
         if not (run_dir / rf.CONFIG_NAME).is_file() and request.config_path is None:
             raise LaunchError(f"{run_dir}: nothing to resume (no {rf.CONFIG_NAME}); start a new run instead")
         return
-    if already:
+    if rf.holds_run(run_dir):
         raise LaunchError(
             f"{run_dir}: this run folder already holds a run; Resume it or choose a new run folder"
         )

@@ -1,7 +1,8 @@
-"""Reading and steering training run folders (what the GUI Train tab needs); no Qt, no model code.
+"""Reading and steering a training run folder from outside the training: tail its events while they
+are written, ask the training to stop. No Qt, no model code.
 
-A run folder is written by `fomm train` (see trainer.run_folder for the layout). Everything here is
-read-only except `request_stop`, which writes the STOP file the training loop polls each step.
+The layout and the meaning of the events are `trainer.run_folder`'s; everything here is read-only
+except `request_stop`, which writes the STOP file the training loop polls each step.
 """
 
 from __future__ import annotations
@@ -12,13 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.atomic import atomic_write_text
-from trainer.run_folder import (
-    BEST_NAME,
-    CHECKPOINT_DIR,
-    EVENTS_NAME,
-    SAMPLE_DIR,
-    STOP_NAME,
-)
+from trainer.run_folder import EVENTS_NAME, STOP_NAME
 
 
 @dataclass
@@ -57,22 +52,6 @@ def _parse_lines(data: bytes) -> list[dict[str, Any]]:
 def read_events(run_dir: str | Path) -> list[dict[str, Any]]:
     """Every complete event of a run, tolerating a partial (still being written) last line."""
     return EventTail(Path(run_dir) / EVENTS_NAME).read_new()
-
-
-def list_checkpoints(run_dir: str | Path) -> list[Path]:
-    """Step checkpoints oldest first, then best.pth.tar if present."""
-    folder = Path(run_dir) / CHECKPOINT_DIR
-    if not folder.is_dir():
-        return []
-    steps = sorted(p for p in folder.glob("step-*.pth.tar") if p.is_file())
-    best = folder / BEST_NAME
-    return steps + ([best] if best.is_file() else [])
-
-
-def list_samples(run_dir: str | Path) -> list[Path]:
-    """Sample reconstruction PNGs, oldest first."""
-    folder = Path(run_dir) / SAMPLE_DIR
-    return sorted(folder.glob("step-*.png")) if folder.is_dir() else []
 
 
 def request_stop(run_dir: str | Path) -> Path:
