@@ -60,7 +60,6 @@ from fomm_studio.training.launcher import (
     LaunchError,
     LaunchRequest,
     Preset,
-    ScanCancelledError,
     TrainEdits,
     build_command,
     check_edits,
@@ -86,6 +85,7 @@ from fomm_studio.training.supervisor import (
     terminate_training,
 )
 from fomm_studio.training.supervisor import log_path as training_log_path
+from trainer.video_cache import ScanCancelledError
 
 AVATARS_DIR = ASSETS_DIR / "avatars"
 SAMPLE_DRIVING = ASSETS_DIR / "sample_driving.mp4"

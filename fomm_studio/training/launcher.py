@@ -31,7 +31,7 @@ from fomm_studio.paths import CONFIGS_DIR, REPO_ROOT
 from trainer import run_folder as rf
 from trainer.losses import PERCEPTUAL_BACKENDS
 from trainer.vgg import VGG19_FILE, missing_vgg19_weights
-from trainer.video_cache import DatasetError, DatasetReport, cache_video, discover_videos
+from trainer.video_cache import DatasetError, DatasetReport, scan_videos
 
 TRAINER_MODULE = "trainer.train"
 SUPERVISOR_MODULE = "fomm_studio.training.supervisor"
@@ -283,10 +283,6 @@ def cuda_device_count() -> int:
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
-class ScanCancelledError(FommError):
-    """The dataset scan was cancelled (another folder was picked, or the window closed)."""
-
-
 def scan_dataset_report(
     root: str | Path,
     frame_shape: tuple[int, ...],
@@ -294,25 +290,12 @@ def scan_dataset_report(
     progress: Callable[[int, int], None],
     cancel: threading.Event,
 ) -> DatasetReport:
-    """The trainer's dataset report (decoding into the same frame cache training reads), video by video so
-    it reports progress and can be cancelled. Unlike `trainer.video_cache.scan_dataset` it also returns a report
-    with no usable video, so the unreadable files can be listed."""
-    from trainer.video_cache import DEFAULT_CACHE_DIR
-
-    root = Path(root)
-    train, test = discover_videos(root)
-    report, todo = DatasetReport(root), [("train", p) for p in train] + [("test", p) for p in test]
-    if not todo:
-        raise DatasetError(f"{root}: no videos found (video files or folders of frames)")
-    for done, (split, path) in enumerate(todo):
-        if cancel.is_set():
-            raise ScanCancelledError(f"{root}: scan cancelled")
-        progress(done, len(todo))
-        try:
-            getattr(report, split).append(cache_video(path, frame_shape, cache_dir or DEFAULT_CACHE_DIR))
-        except (FommError, OSError, ValueError) as exc:
-            report.unreadable.append((path, str(exc)))
-    progress(len(todo), len(todo))
+    """The trainer's dataset scan (decoding into the same frame cache training reads), reporting progress
+    and cancellable. Unlike training it also returns a report with no usable video, so the unreadable
+    files can be listed; only a folder without a single video is an error."""
+    report = scan_videos(root, frame_shape, cache_dir, progress, cancel)
+    if not (report.train or report.test or report.unreadable):
+        raise DatasetError(f"{report.root}: no videos found (video files or folders of frames)")
     return report
 
 

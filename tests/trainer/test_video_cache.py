@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import torch
 from engine import load_config
 from tests.trainer.videos import make_frames, write_frame_folder, write_mp4
 from trainer.frame_pairs import EpochPlan, EpochSampler, PairDataset
-from trainer.video_cache import DatasetError, scan_dataset, split_flat
+from trainer.video_cache import DatasetError, ScanCancelledError, scan_dataset, scan_videos, split_flat
 
 
 def test_scan_decodes_mp4_and_frame_folders(video_dataset: Path, frame_cache: Path) -> None:
@@ -64,6 +65,22 @@ def test_no_usable_video_is_an_error(tmp_path: Path) -> None:
         scan_dataset(root, (32, 32, 3), tmp_path / "cache")
     with pytest.raises(DatasetError, match=r"missing: dataset folder not found"):
         scan_dataset(tmp_path / "missing", (32, 32, 3), tmp_path / "cache")
+
+
+def test_scan_reports_progress_lists_a_dataset_without_training_video_and_cancels(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    (root / "train").mkdir(parents=True)
+    (root / "train" / "broken.mp4").write_bytes(b"garbage")
+    write_frame_folder(root / "test" / "clip", make_frames(0, 3))
+    seen: list[tuple[int, int]] = []
+    report = scan_videos(root, (16, 16, 3), tmp_path / "cache", lambda d, t: seen.append((d, t)))
+    assert seen == [(0, 2), (1, 2), (2, 2)]
+    assert report.train == [] and [e.name for e in report.test] == ["clip"]
+    assert [p.name for p, _ in report.unreadable] == ["broken.mp4"]
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(ScanCancelledError, match=r"data: scan cancelled"):
+        scan_videos(root, (16, 16, 3), tmp_path / "cache", cancel=cancel)
 
 
 def test_flat_split_is_reproducible_with_a_test_video() -> None:

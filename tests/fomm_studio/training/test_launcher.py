@@ -16,7 +16,6 @@ from fomm_studio.training.launcher import (
     PRESETS,
     LaunchError,
     LaunchRequest,
-    ScanCancelledError,
     build_command,
     check_edits,
     default_run_dir,
@@ -31,6 +30,7 @@ from fomm_studio.training.launcher import (
 from fomm_studio.training.monitor import RunMonitor
 from fomm_studio.training.supervisor import is_running, read_status
 from tests.trainer.videos import make_frames, write_mp4
+from trainer.video_cache import ScanCancelledError
 
 
 @pytest.fixture()
