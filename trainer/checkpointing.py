@@ -15,8 +15,9 @@ from engine.config import config_to_dict
 from trainer import run_folder as rf
 from trainer.losses import GeneratorFullModel
 from trainer.options import RunInputs
+from trainer.png import PngEncodingError, write_png
 from trainer.state import Trainables, TrainState, build_entries
-from trainer.visualize import sample_strip, write_png
+from trainer.visualize import sample_strip
 
 
 class CheckpointSaver:
@@ -87,7 +88,7 @@ def write_sample(inputs: RunInputs, step: int, batch: dict[str, torch.Tensor], g
     path = inputs.options.run_dir / rf.SAMPLE_DIR / rf.sample_name(step)
     try:
         write_png(path, sample_strip(source, driving, generated))
-    except OSError as exc:
+    except (OSError, PngEncodingError) as exc:
         inputs.events.write("error", message=f"cannot write sample {path}: {exc}")
         return
     inputs.events.write("sample", path=str(path), step=step)
