@@ -49,26 +49,25 @@ from fomm_studio.model_registry import (
 from fomm_studio.offline.animation_job import AnimationCancelledError, AnimationJob
 from fomm_studio.offline.inspection import FrameInspector
 from fomm_studio.settings import Settings, load_settings, save_settings, settings_path
-from fomm_studio.training.launcher import (
-    PERCEPTUAL_BACKENDS,
+from fomm_studio.training.config_edits import (
     PRESETS,
+    Preset,
+    TrainEdits,
+    check_edits,
+    read_edits,
+    run_edits,
+    write_run_config,
+)
+from fomm_studio.training.dataset_report import report_text, scan_dataset_report
+from fomm_studio.training.launch import (
     LaunchError,
     LaunchRequest,
-    Preset,
-    ScanCancelledError,
-    TrainEdits,
     build_command,
-    check_edits,
     cuda_device_count,
     default_run_dir,
     process_environment,
-    read_edits,
-    report_text,
-    run_edits,
-    scan_dataset_report,
     supervised_command,
     vgg_weights_problem,
-    write_run_config,
 )
 from fomm_studio.training.monitor import CheckpointRow, RunMonitor, Series
 from fomm_studio.training.run_folders import request_stop
@@ -81,6 +80,8 @@ from fomm_studio.training.supervisor import (
     terminate_training,
 )
 from fomm_studio.training.supervisor import log_path as training_log_path
+from trainer.losses import PERCEPTUAL_BACKENDS
+from trainer.video_cache import ScanCancelledError
 
 AVATARS_DIR = ASSETS_DIR / "avatars"
 SAMPLE_DRIVING = ASSETS_DIR / "sample_driving.mp4"

@@ -8,8 +8,10 @@ The sampler also splits each epoch between ranks the way `DistributedSampler` do
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -71,39 +73,47 @@ class PairDataset(Dataset):
         }
 
 
+@dataclass(frozen=True)
+class EpochPlan:
+    """How epochs are drawn: `num_repeats` shuffled copies of `num_items` items, cut into batches of
+    `batch_size` and shared between `world_size` ranks; `seed` is the run's seed."""
+
+    num_items: int
+    num_repeats: int
+    batch_size: int
+    seed: int
+    rank: int = 0
+    world_size: int = 1
+
+
 class EpochSampler(Sampler[tuple[int, int]]):
     """Shuffled `num_repeats` copies of the items, this rank's share, from batch `start_batch` on."""
 
-    def __init__(
-        self, num_items: int, num_repeats: int, batch_size: int, seed: int, rank: int = 0, world_size: int = 1
-    ):
-        self.num_items = num_items
-        self.num_repeats = max(1, num_repeats)
-        self.batch_size = batch_size
-        self.seed = seed
-        self.rank = rank
-        self.world_size = world_size
+    def __init__(self, plan: EpochPlan):
+        self.plan = dataclasses.replace(plan, num_repeats=max(1, plan.num_repeats))
         self.epoch = 0
         self.start_batch = 0
 
     def batches_per_epoch(self) -> int:
         """Whole batches per rank per epoch (the last partial batch is dropped); at least 1."""
-        per_rank = math.ceil(self.num_items * self.num_repeats / self.world_size)
-        return max(1, per_rank // self.batch_size)
+        plan = self.plan
+        per_rank = math.ceil(plan.num_items * plan.num_repeats / plan.world_size)
+        return max(1, per_rank // plan.batch_size)
 
     def set_epoch(self, epoch: int, start_batch: int = 0) -> None:
         self.epoch = epoch
         self.start_batch = start_batch
 
     def __len__(self) -> int:
-        return (self.batches_per_epoch() - self.start_batch) * self.batch_size
+        return (self.batches_per_epoch() - self.start_batch) * self.plan.batch_size
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
-        rng = np.random.default_rng([self.seed, self.epoch])
-        order = np.concatenate([rng.permutation(self.num_items) for _ in range(self.num_repeats)])
-        needed = self.batches_per_epoch() * self.batch_size * self.world_size
+        plan = self.plan
+        rng = np.random.default_rng([plan.seed, self.epoch])
+        order = np.concatenate([rng.permutation(plan.num_items) for _ in range(plan.num_repeats)])
+        needed = self.batches_per_epoch() * plan.batch_size * plan.world_size
         order = np.resize(order, needed)  # wrap around so every rank gets full batches
         seeds = rng.integers(0, 2**62, size=needed)
-        mine = range(self.rank, needed, self.world_size)
-        for position in list(mine)[self.start_batch * self.batch_size :]:
+        mine = range(plan.rank, needed, plan.world_size)
+        for position in list(mine)[self.start_batch * plan.batch_size :]:
             yield int(order[position]), int(seeds[position])

@@ -12,13 +12,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.blocks import AntiAliasInterpolation2d
-from engine.config import FommConfig
+from engine.config import FommConfig, LossWeights
 from engine.discriminator import MultiScaleDiscriminator
+from engine.errors import MissingWeightsError
 from engine.generator import OcclusionAwareGenerator
 from engine.geometry import scale_key
 from engine.keypoint_detector import KPDetector
 from engine.tps import TPSTransform
-from trainer.vgg import Vgg19
+from trainer.vgg import VGG19_FILE, Vgg19, vgg19_weights_path
 
 PERCEPTUAL_BACKENDS = ("vgg19", "pyramid_l1_ssim")
 # Name of the reconstruction term in the loss dict for each backend (used to pick the best checkpoint).
@@ -125,10 +126,11 @@ def generator_gan_losses(
     pyramid_real: dict[str, torch.Tensor],
     pyramid_fake: dict[str, torch.Tensor],
     kp_value: torch.Tensor,
-    gan_weight: float,
-    feature_matching: tuple[float, ...],
+    weights: LossWeights,
 ) -> dict[str, torch.Tensor]:
-    """LSGAN generator term mean((1 - D(fake))^2) per scale, plus feature matching on D's features."""
+    """LSGAN generator term mean((1 - D(fake))^2) per scale, plus feature matching on D's features;
+    `weights.generator_gan` and `weights.feature_matching` weigh them."""
+    gan_weight, feature_matching = weights.generator_gan, weights.feature_matching
     fake_out = discriminator(pyramid_fake, kp_value=kp_value)
     real_out = discriminator(pyramid_real, kp_value=kp_value)
     gan = pyramid_fake[next(iter(pyramid_fake))].new_zeros(())
@@ -147,7 +149,12 @@ def generator_gan_losses(
 
 
 class GeneratorFullModel(nn.Module):
-    """(source, driving) batch -> (loss terms, generated). Holds the networks the generator step trains."""
+    """(source, driving) batch -> (loss terms, generated). Holds the networks the generator step trains.
+
+    The 'vgg19' backend needs `vgg` (see `trainer.vgg.load_vgg19`) whenever a perceptual weight is not
+    zero: without it the model refuses to be built rather than quietly train with another loss.
+    'pyramid_l1_ssim' is the weights-free alternative.
+    """
 
     def __init__(
         self,
@@ -158,6 +165,12 @@ class GeneratorFullModel(nn.Module):
         vgg: Vgg19 | None,
     ):
         super().__init__()
+        if (
+            backend == "vgg19"
+            and vgg is None
+            and any(w != 0 for w in config.train_params.loss_weights.perceptual)
+        ):
+            raise _vgg19_missing(config.train_params.vgg19_weights)
         self.kp_detector = kp_detector
         self.generator = generator
         self.train_params = config.train_params
@@ -200,8 +213,7 @@ class GeneratorFullModel(nn.Module):
                     pyramid_real,
                     pyramid_fake,
                     kp_driving["value"].detach(),
-                    weights.generator_gan,
-                    weights.feature_matching,
+                    weights,
                 )
             )
         if (
@@ -223,6 +235,15 @@ class GeneratorFullModel(nn.Module):
         return equivariance_losses(
             kp_driving, transformed_kp, transform, w.equivariance_value, w.equivariance_jacobian
         )
+
+
+def _vgg19_missing(explicit: str | None) -> MissingWeightsError:
+    path = vgg19_weights_path(explicit)
+    return MissingWeightsError(
+        f"perceptual backend 'vgg19' needs the VGG-19 network and got none: load torchvision's {VGG19_FILE} "
+        f"(put it in {path.parent}, or name it in train_params.vgg19_weights) with trainer.vgg.load_vgg19, "
+        "or choose the weights-free perceptual backend 'pyramid_l1_ssim'"
+    )
 
 
 class DiscriminatorFullModel(nn.Module):

@@ -1,8 +1,9 @@
-"""The run folder a training process writes (rank 0 only) and a GUI reads.
+"""The run folder a training process writes (rank 0 only) and a GUI reads: its layout and what its
+events mean, in one place.
 
 R/config.yaml                       config as used (overrides applied, backend recorded)
-R/events.jsonl                      one JSON object per line: start, dataset, step, checkpoint, sample,
-                                    error, stopped, end
+R/events.jsonl                      one JSON object per line: start, dataset, resumed, warm_start, step,
+                                    checkpoint, sample, warning, error, stopped, end
 R/samples/step-XXXXXXXX.png         source | driving | driving + keypoints | prediction | occlusion
 R/checkpoints/step-XXXXXXXX.pth.tar original layout + 'studio' metadata; last 3 kept
 R/checkpoints/best.pth.tar          lowest mean reconstruction loss over recent steps
@@ -24,10 +25,22 @@ CHECKPOINT_DIR = "checkpoints"
 SAMPLE_DIR = "samples"
 BEST_NAME = "best.pth.tar"
 KEEP_LAST = 3
+# The events that end a run, and what each says about how it ended.
+OUTCOMES = {"end": "finished", "stopped": "stopped", "error": "failed"}
 
 
 def checkpoint_name(step: int) -> str:
     return f"step-{step:08d}.pth.tar"
+
+
+def sample_name(step: int) -> str:
+    return f"step-{step:08d}.png"
+
+
+def step_of(path: Path) -> int | None:
+    """The step in a checkpoint's or sample's file name; None for best.pth.tar and other names."""
+    digits = path.name.removeprefix("step-").split(".")[0]
+    return int(digits) if path.name.startswith("step-") and digits.isdigit() else None
 
 
 def step_checkpoints(run_dir: Path) -> list[Path]:
@@ -38,6 +51,18 @@ def step_checkpoints(run_dir: Path) -> list[Path]:
     return sorted(p for p in folder.glob("step-*.pth.tar") if p.is_file())
 
 
+def checkpoint_files(run_dir: Path) -> list[Path]:
+    """Step checkpoints oldest first, then best.pth.tar if present."""
+    best = run_dir / CHECKPOINT_DIR / BEST_NAME
+    return step_checkpoints(run_dir) + ([best] if best.is_file() else [])
+
+
+def sample_files(run_dir: Path) -> list[Path]:
+    """Sample reconstruction PNGs, oldest first."""
+    folder = run_dir / SAMPLE_DIR
+    return sorted(folder.glob("step-*.png")) if folder.is_dir() else []
+
+
 def has_step_events(run_dir: Path) -> bool:
     """Whether a run already trained in this folder (events.jsonl holds a step event)."""
     path = run_dir / EVENTS_NAME
@@ -45,6 +70,18 @@ def has_step_events(run_dir: Path) -> bool:
         return False
     with open(path, encoding="utf-8", errors="replace") as handle:
         return any('"type": "step"' in line for line in handle)
+
+
+def holds_run(run_dir: Path) -> bool:
+    """Whether the folder already holds a run (a checkpoint or a logged step): only --resume may use it."""
+    return bool(step_checkpoints(run_dir)) or has_step_events(run_dir)
+
+
+def clear_leftovers(run_dir: Path) -> None:
+    """Remove a stale STOP request and the temp files of checkpoint writes a kill interrupted."""
+    (run_dir / STOP_NAME).unlink(missing_ok=True)
+    for partial in (run_dir / CHECKPOINT_DIR).glob(".*.tmp"):
+        partial.unlink(missing_ok=True)
 
 
 def _json_safe(value: Any) -> Any:

@@ -19,7 +19,7 @@ from torch import nn
 from torch.optim import Optimizer
 from torch.optim.lr_scheduler import MultiStepLR
 
-from engine.checkpoint import load_checkpoint, load_state_dict_strict, save_checkpoint
+from engine.checkpoint import load_checkpoint, load_state_dict_strict
 from engine.errors import CheckpointError
 
 
@@ -97,10 +97,6 @@ def build_entries(
         **extra,
     }
     return entries
-
-
-def save_training_checkpoint(path: Path, entries: dict[str, Any]) -> None:
-    save_checkpoint(path, entries)
 
 
 def restore(path: Path, trainables: Trainables) -> tuple[TrainState, dict[str, Any]]:

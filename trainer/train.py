@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.errors import FommError
-from trainer.loop import TrainOptions, train
+from trainer.loop import train
 from trainer.losses import PERCEPTUAL_BACKENDS
+from trainer.options import TrainOptions
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:

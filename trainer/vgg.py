@@ -92,9 +92,21 @@ def default_vgg19_path() -> Path:
     return Path(torch_home) / "hub" / "checkpoints" / VGG19_FILE
 
 
+def vgg19_weights_path(explicit: str | Path | None) -> Path:
+    """Where the VGG-19 file is looked for: `explicit` (--vgg-weights, train_params.vgg19_weights) when
+    given, else torch hub's default location."""
+    return Path(explicit).expanduser() if explicit else default_vgg19_path()
+
+
+def missing_vgg19_weights(explicit: str | Path | None) -> Path | None:
+    """The path the VGG-19 file should be at when it is not there; None when it is."""
+    path = vgg19_weights_path(explicit)
+    return None if path.is_file() else path
+
+
 def resolve_vgg19_weights(explicit: str | Path | None, download: bool = False) -> Path:
     """The VGG-19 weight file to use; downloads only when asked; otherwise a clear error."""
-    path = Path(explicit).expanduser() if explicit else default_vgg19_path()
+    path = vgg19_weights_path(explicit)
     if path.is_file():
         return path
     if download:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -28,6 +30,10 @@ DEFAULT_CACHE_DIR = Path(os.environ.get("FOMM_CACHE_DIR", Path.home() / ".cache"
 
 class DatasetError(FommError):
     """A dataset folder that holds no usable video (or does not exist)."""
+
+
+class ScanCancelledError(FommError):
+    """A dataset scan stopped by its cancel event (another folder was picked, the window closed)."""
 
 
 @dataclass(frozen=True)
@@ -198,36 +204,69 @@ def cache_video(path: Path, frame_shape: tuple[int, ...], cache_dir: Path) -> Vi
     return VideoEntry(path.name, path, cache, int(stack.shape[0]), (width, height), fps)
 
 
+def scan_videos(
+    root: str | Path,
+    frame_shape: tuple[int, ...],
+    cache_dir: str | Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> DatasetReport:
+    """Discover and decode (once, cached) every video of `root`, one at a time. Unreadable videos are
+    listed in the report, never fatal, so the report may hold no usable video at all.
+
+    `progress(done, total)` is called before each video and once at the end; a set `cancel` event
+    stops the scan between two videos with ScanCancelledError.
+    """
+    root = Path(root)
+    cache_dir = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR
+    train_paths, test_paths = discover_videos(root)
+    todo = [("train", p) for p in train_paths] + [("test", p) for p in test_paths]
+    report = DatasetReport(root)
+    for done, (split, path) in enumerate(todo):
+        if cancel is not None and cancel.is_set():
+            raise ScanCancelledError(f"{root}: scan cancelled")
+        if progress is not None:
+            progress(done, len(todo))
+        try:
+            getattr(report, split).append(cache_video(path, frame_shape, cache_dir))
+        except (FommError, OSError, ValueError) as exc:
+            report.unreadable.append((path, str(exc)))
+    if progress is not None:
+        progress(len(todo), len(todo))
+    return report
+
+
 def scan_dataset(
     root: str | Path,
     frame_shape: tuple[int, ...],
     cache_dir: str | Path | None = None,
     progress: bool = False,
 ) -> DatasetReport:
-    """Discover, decode (once, cached) and report. Unreadable videos are skipped, never fatal;
-    a dataset without a single usable training video is an error."""
-    root = Path(root)
-    cache_dir = Path(cache_dir) if cache_dir is not None else DEFAULT_CACHE_DIR
-    train_paths, test_paths = discover_videos(root)
-    report = DatasetReport(root)
-    for split, paths in (("train", train_paths), ("test", test_paths)):
-        for path in _progress(paths, progress, f"caching {split} videos"):
-            try:
-                getattr(report, split).append(cache_video(path, frame_shape, cache_dir))
-            except (FommError, OSError, ValueError) as exc:
-                report.unreadable.append((path, str(exc)))
+    """Discover, decode (once, cached) and report, for training. Unreadable videos are skipped, never
+    fatal; a dataset without a single usable training video is an error."""
+    report = scan_videos(root, frame_shape, cache_dir, _progress_bar() if progress else None)
     if not report.train:
         first = f": {report.unreadable[0][1]}" if report.unreadable else ""  # names the file and why
         raise DatasetError(
-            f"{root}: no usable training video (looked for {', '.join(VIDEO_SUFFIXES)} files and "
+            f"{report.root}: no usable training video (looked for {', '.join(VIDEO_SUFFIXES)} files and "
             f"frame folders; {len(report.unreadable)} unreadable{first})"
         )
     return report
 
 
-def _progress(items: list[Path], enabled: bool, desc: str) -> Iterable[Path]:
-    if not enabled or len(items) < 2:
-        return items
-    from tqdm import tqdm
+def _progress_bar() -> Callable[[int, int], None]:
+    """A `scan_videos` progress callback drawing a tqdm bar on stderr when there are two videos or more."""
+    bars: list[Any] = []
 
-    return tqdm(items, desc=desc, leave=False)
+    def show(done: int, total: int) -> None:
+        if total < 2:
+            return
+        if not bars:
+            from tqdm import tqdm
+
+            bars.append(tqdm(total=total, desc="caching videos", leave=False))
+        bars[0].update(done - bars[0].n)
+        if done == total:
+            bars[0].close()
+
+    return show

@@ -122,10 +122,3 @@ def apply_warm_start(init: InitWeights, models: Mapping[str, nn.Module]) -> None
         own = models[name].state_dict()
         own.update({k: v.to(dtype=own[k].dtype) for k, v in taken.items()})
         models[name].load_state_dict(own, strict=True)
-
-
-def warm_start(path: str | Path, models: Mapping[str, nn.Module]) -> WarmStartReport:
-    """Copy every fitting tensor of the checkpoint at `path` into `models` (by checkpoint entry name)."""
-    init = plan_warm_start(path, state_shapes(models))
-    apply_warm_start(init, models)
-    return init.report

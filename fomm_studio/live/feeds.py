@@ -8,7 +8,6 @@ running (camera unplugged) raises `CameraLostError`, after which the caller may 
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +19,10 @@ import numpy as np
 
 from engine.errors import FommError
 from fomm_studio.media import MediaError, VideoReader
+from trainer.synthetic.render import LoopingCartoon
 
 DEFAULT_CAMERA_FPS = 30.0
+LOOP_FRAMES = 300  # the synthetic face's motion repeats after this many frames
 _S = TypeVar("_S")
 
 
@@ -196,81 +197,13 @@ class VideoFileFeed(_ContextFeed):
         self._pacer.reset()
 
 
-_SHIFT = 4  # cv2 drawing with 4 fractional bits: sub-pixel motion stays smooth
-_ONE = 1 << _SHIFT
-
-
-def _fixed(x: float, y: float) -> tuple[int, int]:
-    return round(x * _ONE), round(y * _ONE)
-
-
-class CartoonFace:
-    """Draws a simple face whose head translates, rotates and scales, eyes blink and mouth talks.
-
-    Everything is a smooth function of time `t` (seconds) with phases drawn from `seed`, so a
-    frame is reproducible from its index and keypoint models see coherent motion.
-    """
-
-    def __init__(self, size: int = 256, seed: int = 0):
-        self.size = size
-        rng = np.random.default_rng(seed)
-        self.phases = rng.uniform(0.0, 2.0 * math.pi, size=6)
-        self.background = tuple(int(c) for c in rng.integers(40, 200, size=3))
-        self.skin = tuple(int(c) for c in rng.integers([200, 150, 120], [250, 200, 170]))
-
-    def pose(self, t: float) -> tuple[float, float, float, float, float, bool]:
-        """(centre x, centre y, angle in degrees, scale, mouth opening in [0, 1], eyes closed)."""
-        p, s = self.phases, self.size
-        cx = s * (0.5 + 0.08 * math.sin(2 * math.pi * 0.23 * t + p[0]))
-        cy = s * (0.52 + 0.05 * math.sin(2 * math.pi * 0.31 * t + p[1]))
-        angle = 12.0 * math.sin(2 * math.pi * 0.17 * t + p[2])
-        scale = 1.0 + 0.06 * math.sin(2 * math.pi * 0.13 * t + p[3])
-        mouth = 0.5 + 0.5 * math.sin(2 * math.pi * 0.9 * t + p[4])
-        blink = (0.4 * t + p[5] / (2 * math.pi)) % 1.0 < 0.06
-        return cx, cy, angle, scale, mouth, blink
-
-    def draw(self, t: float) -> np.ndarray:
-        """The frame at time `t`: uint8 RGB (size, size, 3)."""
-        s = self.size
-        image = np.empty((s, s, 3), np.uint8)
-        image[:] = self.background
-        cv2.rectangle(image, (0, int(s * 0.85)), (s, s), (90, 90, 110), -1)  # static "desk" edge
-        cx, cy, angle, scale, mouth, blink = self.pose(t)
-        rad, unit = math.radians(angle), s * scale
-
-        def at(u: float, v: float) -> tuple[int, int]:  # head-local (fraction of size) -> pixels
-            x = cx + unit * (u * math.cos(rad) - v * math.sin(rad))
-            y = cy + unit * (u * math.sin(rad) + v * math.cos(rad))
-            return _fixed(x, y)
-
-        def ellipse(u: float, v: float, a: float, b: float, color: tuple[int, ...]) -> None:
-            axes = (round(a * unit * _ONE), round(b * unit * _ONE))
-            cv2.ellipse(image, at(u, v), axes, angle, 0, 360, color, -1, cv2.LINE_AA, _SHIFT)
-
-        ellipse(0.0, -0.08, 0.31, 0.33, (60, 40, 30))  # hair behind the head
-        for side in (-1, 1):
-            ellipse(side * 0.27, 0.02, 0.04, 0.07, self.skin)  # ears
-        ellipse(0.0, 0.02, 0.26, 0.33, self.skin)
-        for side in (-1, 1):
-            ellipse(side * 0.1, -0.06, 0.05, 0.006 if blink else 0.032, (250, 250, 250))
-            if not blink:
-                ellipse(side * 0.1, -0.06, 0.018, 0.018, (30, 30, 60))
-            cv2.line(
-                image,
-                at(side * 0.15, -0.12),
-                at(side * 0.05, -0.135),
-                (60, 40, 30),
-                max(1, s // 80),
-                cv2.LINE_AA,
-                _SHIFT,
-            )
-        cv2.line(image, at(0.0, -0.02), at(0.02, 0.07), (150, 90, 80), max(1, s // 100), cv2.LINE_AA, _SHIFT)
-        ellipse(0.0, 0.17, 0.09, 0.012 + 0.05 * mouth, (140, 30, 40))
-        return image
-
-
 class SyntheticFeed(_ContextFeed):
-    """A moving cartoon face: a camera stand-in for demos, tests and headless machines."""
+    """A moving cartoon face: a camera stand-in for demos, tests and headless machines.
+
+    The face is the synthetic training set's talking head (`trainer.synthetic.render.LoopingCartoon`):
+    it turns, nods, blinks and talks in a seamless loop of ten seconds at 30 fps. Frame i is a pure
+    function of (size, seed, i).
+    """
 
     def __init__(self, size: int = 256, fps: float = 30.0, seed: int = 0, realtime: bool = True):
         if size < 16:
@@ -280,7 +213,7 @@ class SyntheticFeed(_ContextFeed):
         self.name = "synthetic face"
         self.fps: float = float(fps)
         self.realtime = realtime
-        self.face = CartoonFace(size, seed)
+        self.cartoon = LoopingCartoon(seed, size, period=LOOP_FRAMES)
         self.frame_index = 0
         self._open = False
         self._pacer = Pacer(self.fps)
@@ -289,8 +222,12 @@ class SyntheticFeed(_ContextFeed):
         self._open = True
 
     def frame_at(self, index: int) -> np.ndarray:
-        """The frame with this index (deterministic)."""
-        return self.face.draw(index / self.fps)
+        """The frame with this index (deterministic): uint8 RGB (size, size, 3)."""
+        return self.cartoon.frame(index)
+
+    def head_center(self, index: int) -> tuple[float, float]:
+        """Where the frame with this index shows the centre of the head, in pixels (x, y)."""
+        return self.cartoon.head_center(index)
 
     def read(self) -> np.ndarray:
         if not self._open:

@@ -11,6 +11,7 @@ from engine.atomic import atomic_write_bytes
 from engine.errors import ImageInputError
 from engine.imaging import to_rgb_uint8
 from fomm_studio.media.errors import MediaError, check_input_file, describe_os_error
+from trainer import png
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -54,11 +55,10 @@ def _decode(data: np.ndarray) -> np.ndarray | None:
 
 def encode_png(image: np.ndarray) -> bytes:
     """uint8/float RGB, RGBA or grayscale array -> PNG bytes (RGB, 8 bit)."""
-    rgb = to_rgb_uint8(image)
-    ok, buffer = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise MediaError("OpenCV could not encode the image as PNG")
-    return buffer.tobytes()
+    try:
+        return png.encode_png(to_rgb_uint8(image))
+    except png.PngEncodingError as exc:
+        raise MediaError(str(exc)) from exc
 
 
 def save_png(path: str | Path, image: np.ndarray) -> Path:

@@ -8,10 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fomm_studio.training.run_folders import EventTail, list_checkpoints, list_samples
+from fomm_studio.training.run_folders import EventTail
 from trainer import run_folder as rf
-
-OUTCOMES = {"end": "finished", "stopped": "stopped", "error": "failed"}
 
 
 @dataclass
@@ -89,8 +87,8 @@ class RunMonitor:
             self._apply_checkpoint(event)
         elif kind == "dataset":
             self.dataset = event
-        elif kind in OUTCOMES:
-            self.outcome = OUTCOMES[str(kind)]
+        elif kind in rf.OUTCOMES:
+            self.outcome = rf.OUTCOMES[str(kind)]
             if kind == "error":
                 self.error_message = str(event.get("message", "unknown error"))
 
@@ -119,8 +117,8 @@ class RunMonitor:
     def checkpoints(self) -> list[CheckpointRow]:
         """Checkpoint files that exist now (old step files are rotated away), newest step first, best last."""
         rows = []
-        for path in list_checkpoints(self.run_dir):
-            step, when, _best = self.checkpoint_info.get(path.name, (_step_of(path), 0.0, False))
+        for path in rf.checkpoint_files(self.run_dir):
+            step, when, _best = self.checkpoint_info.get(path.name, (rf.step_of(path), 0.0, False))
             when = when or _mtime(path)
             is_best = path.name == rf.BEST_NAME or (step is not None and step == self.best_step)
             rows.append(CheckpointRow(path, step, when, is_best))
@@ -130,7 +128,7 @@ class RunMonitor:
         return steps + [r for r in rows if r.path.name == rf.BEST_NAME]
 
     def latest_sample(self) -> Path | None:
-        samples = list_samples(self.run_dir)
+        samples = rf.sample_files(self.run_dir)
         return samples[-1] if samples else None
 
 
@@ -138,11 +136,6 @@ def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None  # "nan"/"inf" are written as text; they are not plotted
     return float(value) if math.isfinite(value) else None
-
-
-def _step_of(path: Path) -> int | None:
-    digits = path.name.removeprefix("step-").split(".")[0]
-    return int(digits) if digits.isdigit() else None
 
 
 def _mtime(path: Path) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from pathlib import Path
 
 import av
@@ -12,6 +13,7 @@ import pytest
 from trainer.synthetic import SyntheticDatasetError, SynthOptions, generate_dataset, render_video
 from trainer.synthetic.cartoon import FaceState, draw_head, random_cartoon_face
 from trainer.synthetic.photo import displacement, draw_photo, random_photo_subject
+from trainer.synthetic.render import LoopingCartoon
 from trainer.synthetic.trajectory import blink_signal, random_head_motion
 
 
@@ -123,3 +125,17 @@ def test_cli_synth_writes_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[
         main(["synth", "--out", str(tmp_path / "ds"), "--videos", "2", "--frames", "3", "--size", "32"]) == 2
     )
     assert "already holds" in capsys.readouterr().err
+
+
+def test_looping_cartoon_is_deterministic_moves_and_loops() -> None:
+    cartoon = LoopingCartoon(3, 64, period=40)
+    frames = [cartoon.frame(i) for i in range(40)]
+    assert frames[0].shape == (64, 64, 3) and frames[0].dtype == np.uint8
+    assert all(not np.array_equal(a, b) for a, b in itertools.pairwise(frames))
+    assert np.array_equal(LoopingCartoon(3, 64, period=40).frame(17), frames[17])
+    assert np.array_equal(cartoon.frame(40 + 17), frames[17])
+    wrap = np.abs(frames[-1].astype(int) - frames[0]).mean()
+    far = np.abs(frames[20].astype(int) - frames[0]).mean()
+    assert wrap < far  # the last frame flows into the first
+    x, y = cartoon.head_center(0)
+    assert 0 < x < 64 and 0 < y < 64

@@ -19,7 +19,8 @@ from engine.checkpoint import load_checkpoint
 from engine.errors import FommError, MissingWeightsError
 from tests.conftest import REPO_ROOT
 from tests.trainer.conftest import read_events, step_losses
-from trainer.loop import TrainOptions, train
+from trainer.loop import train
+from trainer.options import TrainOptions
 
 
 def options(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,8 @@ import torch
 
 from engine import load_config
 from tests.trainer.videos import make_frames, write_frame_folder, write_mp4
-from trainer.frame_pairs import EpochSampler, PairDataset
-from trainer.video_cache import DatasetError, scan_dataset, split_flat
+from trainer.frame_pairs import EpochPlan, EpochSampler, PairDataset
+from trainer.video_cache import DatasetError, ScanCancelledError, scan_dataset, scan_videos, split_flat
 
 
 def test_scan_decodes_mp4_and_frame_folders(video_dataset: Path, frame_cache: Path) -> None:
@@ -66,6 +67,22 @@ def test_no_usable_video_is_an_error(tmp_path: Path) -> None:
         scan_dataset(tmp_path / "missing", (32, 32, 3), tmp_path / "cache")
 
 
+def test_scan_reports_progress_lists_a_dataset_without_training_video_and_cancels(tmp_path: Path) -> None:
+    root = tmp_path / "data"
+    (root / "train").mkdir(parents=True)
+    (root / "train" / "broken.mp4").write_bytes(b"garbage")
+    write_frame_folder(root / "test" / "clip", make_frames(0, 3))
+    seen: list[tuple[int, int]] = []
+    report = scan_videos(root, (16, 16, 3), tmp_path / "cache", lambda d, t: seen.append((d, t)))
+    assert seen == [(0, 2), (1, 2), (2, 2)]
+    assert report.train == [] and [e.name for e in report.test] == ["clip"]
+    assert [p.name for p, _ in report.unreadable] == ["broken.mp4"]
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(ScanCancelledError, match=r"data: scan cancelled"):
+        scan_videos(root, (16, 16, 3), tmp_path / "cache", cancel=cancel)
+
+
 def test_flat_split_is_reproducible_with_a_test_video() -> None:
     videos = [Path(f"clip{i:02d}.mp4") for i in range(30)]
     train, test = split_flat(videos)
@@ -106,13 +123,13 @@ def test_id_sampling_groups_videos_by_prefix(tmp_path: Path, tiny_config_path: P
 
 
 def test_epoch_sampler_splits_ranks_and_resumes_mid_epoch() -> None:
-    full = EpochSampler(num_items=5, num_repeats=2, batch_size=2, seed=7)
+    full = EpochSampler(EpochPlan(num_items=5, num_repeats=2, batch_size=2, seed=7))
     assert full.batches_per_epoch() == 5
     items = list(full)
     assert len(items) == 10 and sorted(i for i, _ in items) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
     full.set_epoch(0, start_batch=3)
     assert list(full) == items[6:]
-    ranks = [EpochSampler(5, 2, 2, seed=7, rank=r, world_size=2) for r in (0, 1)]
+    ranks = [EpochSampler(EpochPlan(5, 2, 2, seed=7, rank=r, world_size=2)) for r in (0, 1)]
     shares = [list(s) for s in ranks]
     assert all(len(s) == ranks[0].batches_per_epoch() * 2 for s in shares)
     assert not {seed for _, seed in shares[0]} & {seed for _, seed in shares[1]}

@@ -16,7 +16,14 @@ from tests.conftest import REPO_ROOT
 from tests.trainer.conftest import read_events
 from tests.trainer.test_training import options
 from trainer.loop import train
-from trainer.warm_start import warm_start
+from trainer.warm_start import WarmStartReport, apply_warm_start, plan_warm_start, state_shapes
+
+
+def warm_start(path: Path, models: dict[str, torch.nn.Module]) -> WarmStartReport:
+    """What `--init-from` does to freshly built networks: plan against their shapes, then copy."""
+    init = plan_warm_start(path, state_shapes(models))
+    apply_warm_start(init, models)
+    return init.report
 
 
 def wider_generator_config(tiny_config_path: Path, tmp_path: Path) -> Path:

@@ -17,6 +17,7 @@ from trainer.synthetic.licensed_images import BACKGROUND_IMAGES, load_image
 
 SHIFT = 4  # OpenCV fractional bits: coordinates are multiplied by 16
 AA = cv2.LINE_AA
+WHOLE, UPPER_HALF, LOWER_HALF = (0.0, 360.0), (180.0, 360.0), (0.0, 180.0)  # ellipse spans, degrees (y down)
 
 SKIN_TONES = np.array(
     [
@@ -158,14 +159,14 @@ class _Canvas:
         c: tuple[float, float],
         r: tuple[float, float],
         color: tuple[int, int, int],
-        start: float = 0.0,
-        end: float = 360.0,
         outline: bool = False,
-        angle: float = 0.0,
+        span: tuple[float, float] = WHOLE,
     ) -> None:
-        cv2.ellipse(self.rgb, _p(*c), _ax(*r), angle, start, end, color, -1, AA, SHIFT)
+        """A filled axis-aligned ellipse, or the sector `span` (start, end degrees, clockwise from +x)."""
+        start, end = span
+        cv2.ellipse(self.rgb, _p(*c), _ax(*r), 0.0, start, end, color, -1, AA, SHIFT)
         if outline:
-            cv2.ellipse(self.alpha, _p(*c), _ax(*r), angle, start, end, 255, -1, AA, SHIFT)
+            cv2.ellipse(self.alpha, _p(*c), _ax(*r), 0.0, start, end, 255, -1, AA, SHIFT)
 
     def poly(self, points: np.ndarray, color: tuple[int, int, int], outline: bool = False) -> None:
         pts = [np.round(points * 16).astype(np.int32)]
@@ -206,14 +207,13 @@ def _draw_hair_back(canvas: _Canvas, face: CartoonFace, state: FaceState) -> Non
 def _draw_head_shape(canvas: _Canvas, face: CartoonFace, state: FaceState) -> None:
     """Upper and lower half ellipses; the lower one lengthens when the jaw drops."""
     (cx, cy), (rx, ry) = face.center, face.radii
-    canvas.ellipse((cx, cy), (rx, ry), face.skin, 180.0, 360.0, outline=True)
+    canvas.ellipse((cx, cy), (rx, ry), face.skin, outline=True, span=UPPER_HALF)
     canvas.ellipse(
         (cx, cy),
         (rx * (1.0 - 0.04 * state.jaw), ry * (1.0 + 0.13 * state.jaw)),
         face.skin,
-        0.0,
-        180.0,
         outline=True,
+        span=LOWER_HALF,
     )
     if face.blush:
         dx, dy = _parallax(face, state, 0.6)
@@ -313,7 +313,7 @@ def _draw_hair_front(canvas: _Canvas, face: CartoonFace, state: FaceState) -> No
     if face.hair_style in (0, 1):
         bottom = face.hair_line * ry
         canvas.ellipse(
-            (cx + dx, cy - bottom), (1.06 * rx, 1.1 * ry - bottom), face.hair, 180.0, 360.0, outline=True
+            (cx + dx, cy - bottom), (1.06 * rx, 1.1 * ry - bottom), face.hair, outline=True, span=UPPER_HALF
         )
     elif face.hair_style == 3:
         for angle, radius, curl in face.curls:

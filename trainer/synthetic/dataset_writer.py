@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import IO
 
 import av
-import cv2
 import numpy as np
 
-from engine.atomic import atomic_write_bytes, atomic_write_text, atomic_write_with
+from engine.atomic import atomic_write_text, atomic_write_with
 from engine.errors import FommError
+from trainer.png import write_png
 from trainer.synthetic.licensed_images import LICENSED_IMAGES, license_lines
 from trainer.synthetic.render import render_video
 
@@ -86,10 +86,7 @@ def write_png_folder(path: Path, frames: np.ndarray) -> None:
     """A folder of frames 0000000.png, 0000001.png, ... (the original repo's frame-folder layout)."""
     path.mkdir(parents=True, exist_ok=True)
     for t, frame in enumerate(frames):
-        ok, data = cv2.imencode(".png", cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
-        if not ok:
-            raise SyntheticDatasetError(f"{path}: PNG encoding failed for frame {t}")
-        atomic_write_bytes(path / f"{t:07d}.png", data.tobytes())
+        write_png(path / f"{t:07d}.png", frame)
 
 
 def _render_and_write(root: Path, split: str, index: int, options: SynthOptions) -> str:

@@ -12,10 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from engine.atomic import atomic_write_bytes, atomic_write_text
+from engine.atomic import atomic_write_text
+from trainer.png import write_png
 from trainer.synthetic.dataset_writer import write_mp4
 from trainer.synthetic.licensed_images import LICENSED_IMAGES, load_image
 from trainer.synthetic.render import cartoon_portrait, render_video
@@ -23,13 +23,7 @@ from trainer.synthetic.render import cartoon_portrait, render_video
 ASTRONAUT_CROP = (97, 0, 256)  # left, top, side: head and collar, no flag, no shuttle model
 CARTOON_SEEDS = {"cartoon-1.png": 20, "cartoon-2.png": 10}
 SAMPLE_SEED, SAMPLE_FRAMES, SAMPLE_FPS, SAMPLE_CRF = 107, 175, 25, 23
-
-
-def _write_png(path: Path, image: np.ndarray) -> None:
-    ok, data = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
-    if not ok:
-        raise OSError(f"{path}: PNG encoding failed")
-    atomic_write_bytes(path, data.tobytes())
+PNG_COMPRESSION = 9  # shipped files: smallest
 
 
 def astronaut_avatar() -> np.ndarray:
@@ -89,9 +83,9 @@ def make_assets(out: Path) -> list[Path]:
     """Write every asset under `out`; returns the written paths."""
     avatars = out / "avatars"
     written = [avatars / "astronaut.png"]
-    _write_png(written[0], astronaut_avatar())
+    write_png(written[0], astronaut_avatar(), compression=PNG_COMPRESSION)
     for name, seed in CARTOON_SEEDS.items():
-        _write_png(avatars / name, cartoon_portrait(seed, 512))
+        write_png(avatars / name, cartoon_portrait(seed, 512), compression=PNG_COMPRESSION)
         written.append(avatars / name)
     clip = render_video(SAMPLE_SEED, SAMPLE_FRAMES, 256, kind="cartoon", loop=True).frames
     write_mp4(out / "sample_driving.mp4", clip, SAMPLE_FPS, crf=SAMPLE_CRF)

@@ -108,18 +108,30 @@ def _rgba(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.concatenate([rgb, alpha[..., None]], axis=2)
 
 
+class _CartoonSubject:
+    """A cartoon head with its body (drawn once) and the pivots its pose turns about."""
+
+    def __init__(self, rng: np.random.Generator, size: int):
+        self.size = size
+        self.face = random_cartoon_face(rng, size)
+        self.body = _rgba(*draw_body(self.face))
+        (cx, cy), (_, ry) = self.face.center, self.face.radii
+        self.head_pivot, self.body_pivot = (cx, cy + 0.9 * ry), (cx, float(size))
+
+    def layers(self, motion: HeadMotion, t: int) -> Layers:
+        """Frame t: [(body rgba, body matrix), (head rgba, head matrix)]."""
+        head = _rgba(*draw_head(self.face, _state(motion, t)))
+        return [
+            (self.body, _body_matrix(motion, t, self.body_pivot, self.size)),
+            (head, _head_matrix(motion, t, self.head_pivot, self.size)),
+        ]
+
+
 def _cartoon_layers(rng: np.random.Generator, size: int, motion: HeadMotion) -> Iterator[Layers]:
     """Per frame: [(body rgba, body matrix), (head rgba, head matrix)]."""
-    face = random_cartoon_face(rng, size)
-    body = _rgba(*draw_body(face))
-    (cx, cy), (_, ry) = face.center, face.radii
-    head_pivot, body_pivot = (cx, cy + 0.9 * ry), (cx, float(size))
+    subject = _CartoonSubject(rng, size)
     for t in range(len(motion.angle)):
-        head = _rgba(*draw_head(face, _state(motion, t)))
-        yield [
-            (body, _body_matrix(motion, t, body_pivot, size)),
-            (head, _head_matrix(motion, t, head_pivot, size)),
-        ]
+        yield subject.layers(motion, t)
 
 
 def _photo_layers(rng: np.random.Generator, size: int, motion: HeadMotion) -> Iterator[Layers]:
@@ -168,3 +180,41 @@ def cartoon_portrait(seed: int, size: int = 512) -> np.ndarray:
     frame = _over(frame, _rgba(*draw_body(face)), identity)
     frame = _over(frame, _rgba(*draw_head(face, FaceState())), identity)
     return np.clip(frame, 0.0, 255.0).astype(np.uint8)
+
+
+class LoopingCartoon:
+    """A cartoon head that talks, blinks and moves for ever, drawn one frame at a time on demand.
+
+    The motion is drawn for `period` frames with every curve periodic, so frame `index` is frame
+    `index % period` and the loop has no seam. The same arguments always give the same pixels. Frames
+    are clean (no webcam grade or noise): one head drawing and two warps each, cheap enough for a live view.
+    """
+
+    def __init__(self, seed: int | tuple[int, ...], size: int = 256, period: int = 300):
+        rng = np.random.default_rng(seed)
+        self.size = size
+        self.motion = random_head_motion(rng, period, loop=True)
+        self.background = random_background(rng, size)
+        self.subject = _CartoonSubject(rng, size)
+
+    @property
+    def period(self) -> int:
+        return len(self.motion.angle)
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame `index`. Shapes: -> (size, size, 3) uint8 RGB."""
+        t = index % self.period
+        motion = self.motion
+        frame = background_view(
+            self.background, self.size, float(motion.background_x[t]), float(motion.background_y[t])
+        )
+        for rgba, matrix in self.subject.layers(motion, t):
+            frame = _over(frame, rgba, matrix)
+        return np.clip(frame, 0.0, 255.0).astype(np.uint8)
+
+    def head_center(self, index: int) -> tuple[float, float]:
+        """Where frame `index` shows the centre of the head, in pixels (x, y)."""
+        t = index % self.period
+        matrix = _head_matrix(self.motion, t, self.subject.head_pivot, self.size)
+        x, y = matrix @ np.array([*self.subject.face.center, 1.0])
+        return float(x), float(y)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,16 +10,17 @@ import numpy as np
 def smooth_signal(
     rng: np.random.Generator,
     frames: int,
-    slow: float = 0.008,
-    fast: float = 0.06,
+    band: tuple[float, float] = (0.008, 0.06),
     components: int = 3,
     loop: bool = False,
 ) -> np.ndarray:
-    """A zero-mean curve in [-1, 1] made of `components` sinusoids with frequencies in cycles/frame.
+    """A zero-mean curve in [-1, 1] made of `components` sinusoids with frequencies in the `band`
+    (slow, fast) in cycles/frame.
 
     Shapes: -> (frames,) float32. Amplitudes fall with frequency so motion looks like a head, not a
     vibration. With `loop`, frequencies snap to whole cycles per clip, so the last frame flows into the first.
     """
+    slow, fast = band
     t = np.arange(frames, dtype=np.float64)
     freqs = rng.uniform(slow, fast, components)
     if loop:
@@ -34,15 +34,15 @@ def smooth_signal(
 def blink_signal(
     rng: np.random.Generator,
     frames: int,
-    min_gap: int = 12,
-    max_gap: int = 45,
+    gaps: tuple[int, int] = (12, 45),
     duration: int = 7,
     loop: bool = False,
 ) -> np.ndarray:
-    """Eyelid closure in [0, 1] with a blink every `min_gap`..`max_gap` frames. Shapes: -> (frames,).
+    """Eyelid closure in [0, 1] with a blink every `gaps` = (min, max) frames. Shapes: -> (frames,).
 
     With `loop`, no blink is cut by the clip's end (the eyes are open where the clip wraps around).
     """
+    min_gap, max_gap = gaps
     closure = np.zeros(frames, dtype=np.float32)
     profile = np.sin(np.linspace(0.0, np.pi, duration)).astype(np.float32) ** 0.7
     start = int(rng.integers(0, max_gap // 2 + 1))
@@ -55,8 +55,8 @@ def blink_signal(
 
 def speech_signal(rng: np.random.Generator, frames: int, loop: bool = False) -> np.ndarray:
     """Mouth opening in [0, 1]: syllable-rate oscillation gated by slow talk/pause phrases."""
-    syllables = 0.5 + 0.5 * smooth_signal(rng, frames, 0.08, 0.2, 3, loop)
-    phrases = np.clip(0.6 + 1.5 * smooth_signal(rng, frames, 0.01, 0.04, 2, loop), 0.0, 1.0)
+    syllables = 0.5 + 0.5 * smooth_signal(rng, frames, (0.08, 0.2), 3, loop)
+    phrases = np.clip(0.6 + 1.5 * smooth_signal(rng, frames, (0.01, 0.04), 2, loop), 0.0, 1.0)
     return np.clip(syllables * phrases * rng.uniform(0.8, 1.3), 0.0, 1.0).astype(np.float32)
 
 
@@ -78,16 +78,25 @@ class HeadMotion:
     background_y: np.ndarray
 
 
+@dataclass(frozen=True)
+class MotionLimits:
+    """How far a head moves: rotation within +-`max_angle` degrees, scale within 1 +- `max_scale`,
+    shift within +-`max_shift` of the frame side."""
+
+    max_angle: float = 20.0
+    max_scale: float = 0.15
+    max_shift: float = 0.08
+
+
 def random_head_motion(
-    rng: np.random.Generator,
-    frames: int,
-    max_angle: float = 20.0,
-    max_scale: float = 0.15,
-    max_shift: float = 0.08,
-    loop: bool = False,
+    rng: np.random.Generator, frames: int, limits: MotionLimits = MotionLimits(), loop: bool = False
 ) -> HeadMotion:
-    """Draw a reproducible motion: rotation within +-`max_angle` degrees, scale within 1 +- `max_scale`."""
-    wave = functools.partial(smooth_signal, rng, frames, loop=loop)
+    """Draw a reproducible motion within `limits`."""
+    max_angle, max_scale, max_shift = limits.max_angle, limits.max_scale, limits.max_shift
+
+    def wave(slow: float = 0.008, fast: float = 0.06) -> np.ndarray:
+        return smooth_signal(rng, frames, (slow, fast), loop=loop)
+
     energy = rng.uniform(0.5, 1.0)  # some subjects move more than others
     mouth = speech_signal(rng, frames, loop)
     jaw = np.clip(mouth * rng.uniform(0.4, 1.0) + 0.15 * wave(0.02, 0.06), 0.0, 1.0)

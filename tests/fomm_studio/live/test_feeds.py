@@ -69,10 +69,12 @@ def test_synthetic_source_moves_and_is_reproducible() -> None:
     assert isinstance(source, FrameFeed)
 
 
-def test_synthetic_head_pose_really_changes() -> None:
-    face = SyntheticFeed(size=128, seed=0).face
-    poses = np.array([face.pose(t / 10)[:4] for t in range(100)])
-    assert np.ptp(poses[:, 0]) > 10 and np.ptp(poses[:, 2]) > 10  # pixels moved, degrees turned
+def test_synthetic_head_really_moves_and_loops() -> None:
+    source = SyntheticFeed(size=128, seed=0)
+    centres = np.array([source.head_center(i) for i in range(0, sources.LOOP_FRAMES, 5)])
+    assert np.ptp(centres[:, 0]) > 10 and np.ptp(centres[:, 1]) > 5  # pixels moved
+    assert np.ptp(source.cartoon.motion.angle) > 10  # degrees turned
+    assert np.array_equal(source.frame_at(sources.LOOP_FRAMES + 7), source.frame_at(7))
 
 
 def test_synthetic_source_read_before_open_and_bad_arguments() -> None:

@@ -1,4 +1,4 @@
-"""Overlays: keypoint colours and positions, Jacobian axes, heatmap/occlusion/mask blends, panes."""
+"""Overlays: heatmap/occlusion/mask blends and the composed panes (keypoints: tests/trainer/test_visualize.py)."""
 
 from __future__ import annotations
 
@@ -10,37 +10,9 @@ from fomm_studio.live.overlays import (
     blend_heatmaps,
     blend_occlusion,
     compose_panes,
-    draw_keypoints,
-    kp_to_pixels,
     mask_colors,
-    palette,
 )
-
-
-def test_palette_is_fixed_distinct_and_extends() -> None:
-    assert palette(3) == palette(10)[:3]
-    colors = palette(30)
-    assert len(set(colors)) == 30
-
-
-def test_keypoints_are_drawn_where_they_are_in_their_colour() -> None:
-    image = np.zeros((101, 101, 3), np.uint8)
-    value = np.array([[-1.0, -1.0], [0.0, 0.0], [0.5, -0.5]])
-    np.testing.assert_allclose(kp_to_pixels(value, 101), [[0, 0], [50, 50], [75, 25]])
-    out = draw_keypoints(image, value)
-    assert tuple(out[50, 50]) == palette(3)[1] and tuple(out[25, 75]) == palette(3)[2]
-    assert image.max() == 0  # input untouched
-
-
-def test_jacobian_axes_follow_the_matrix() -> None:
-    image = np.zeros((201, 201, 3), np.uint8)
-    jacobian = np.array([[[2.0, 0.0], [0.0, 0.0]]])  # x axis long, y axis collapsed
-    out = draw_keypoints(image, np.zeros((1, 2)), jacobian, axis_length=0.2)
-    color = palette(1)[0]
-    # 0.2 * 2 * 100 px = 40 px to the right; the (antialiased) line is close to the keypoint's colour
-    assert np.abs(out[100, 135].astype(int) - color).max() < 60
-    assert out[100, 165].max() == 0  # it stops at the tip
-    assert out[130, 100].max() == 0  # the collapsed y axis draws nothing below
+from trainer.visualize import palette
 
 
 def test_blends_change_pixels_and_masks_use_the_palette() -> None:

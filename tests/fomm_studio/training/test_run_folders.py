@@ -1,19 +1,11 @@
-"""fomm_studio.training.run_folders: run listing, tolerant event reading, checkpoints, STOP file."""
+"""fomm_studio.training.run_folders: tolerant event reading, STOP file."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from fomm_studio.training.run_folders import (
-    EventTail,
-    list_checkpoints,
-    list_runs,
-    read_events,
-    request_stop,
-    summarize_run,
-)
+from fomm_studio.training.run_folders import EventTail, read_events, request_stop
 
 
 def write_run(run_dir: Path, events: list[dict], partial: str = "") -> None:
@@ -43,34 +35,7 @@ def test_torn_line_in_the_middle_is_skipped(tmp_path: Path) -> None:
     assert [e["type"] for e in read_events(run)] == ["start", "end"]
 
 
-def test_list_runs_and_status(tmp_path: Path) -> None:
-    write_run(tmp_path / "a", [{"type": "start"}, {"type": "step", "step": 5}, {"type": "end", "step": 5}])
-    write_run(
-        tmp_path / "b", [{"type": "start"}, {"type": "step", "step": 2}, {"type": "stopped", "step": 2}]
-    )
-    write_run(tmp_path / "c", [{"type": "start"}, {"type": "step", "step": 7}])
-    (tmp_path / "not_a_run").mkdir()
-    os.utime(tmp_path / "a" / "events.jsonl", (1, 1))
-    runs = list_runs(tmp_path)
-    assert [r.path.name for r in runs][-1] == "a"
-    by_name = {r.path.name: r for r in runs}
-    assert set(by_name) == {"a", "b", "c"}
-    assert (by_name["a"].status, by_name["a"].last_step) == ("finished", 5)
-    assert by_name["b"].status == "stopped"
-    assert (by_name["c"].status, by_name["c"].last_step) == ("running or interrupted", 7)
-
-
-def test_checkpoints_and_stop_file(tmp_path: Path) -> None:
+def test_stop_request_writes_the_file_the_loop_polls(tmp_path: Path) -> None:
     run = tmp_path / "run"
     write_run(run, [])
-    folder = run / "checkpoints"
-    folder.mkdir()
-    for name in ("step-00000010.pth.tar", "step-00000002.pth.tar", "best.pth.tar", ".tmp-x.tmp"):
-        (folder / name).write_bytes(b"x")
-    assert [p.name for p in list_checkpoints(run)] == [
-        "step-00000002.pth.tar",
-        "step-00000010.pth.tar",
-        "best.pth.tar",
-    ]
-    assert summarize_run(run).num_checkpoints == 2
     assert request_stop(run) == run / "STOP" and (run / "STOP").is_file()

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
-from fomm_studio.training.launcher import PRESETS
+from fomm_studio.training.config_edits import PRESETS
 from fomm_studio.training.supervisor import is_running, kill_training, read_status
 from tests.trainer.videos import make_frames, write_mp4
 from tests.ui.conftest import save_artifact

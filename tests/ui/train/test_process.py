@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fomm_studio.training.launcher import process_environment, supervised_command
+from fomm_studio.training.launch import process_environment, supervised_command
 from fomm_studio.training.supervisor import is_running, kill_training, read_status
 from trainer.run_folder import STOP_NAME
 from ui.train.process import TrainingProcess

@@ -1,5 +1,4 @@
-"""What the GUI's Train tab needs below Qt: presets, the edited config, the trainer command, the
-dataset report.
+"""Starting a training process from the GUI: the request, its checks, and the command line.
 
 The command is always an argument list (never a shell string):
 
@@ -12,26 +11,17 @@ the run folder, so a training started detached from the GUI still reports how it
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import yaml
-
-from engine.atomic import atomic_write_text
-from engine.config import FommConfig, config_to_dict, load_config
 from engine.errors import FommError
-from fomm_studio.model_registry import DEFAULT_CONFIG
-from fomm_studio.paths import CONFIGS_DIR, REPO_ROOT
+from fomm_studio.paths import REPO_ROOT
 from trainer import run_folder as rf
-from trainer.losses import PERCEPTUAL_BACKENDS
-from trainer.vgg import default_vgg19_path
-from trainer.video_cache import DatasetError, DatasetReport, cache_video, discover_videos
+from trainer.vgg import VGG19_FILE, missing_vgg19_weights
 
 TRAINER_MODULE = "trainer.train"
 SUPERVISOR_MODULE = "fomm_studio.training.supervisor"
@@ -39,118 +29,6 @@ SUPERVISOR_MODULE = "fomm_studio.training.supervisor"
 
 class LaunchError(FommError):
     """A training the launcher refuses to start; the message says which input is wrong."""
-
-
-@dataclass(frozen=True)
-class Preset:
-    """A named config file the Train tab offers."""
-
-    name: str
-    path: Path
-    note: str
-
-
-PRESETS: tuple[Preset, ...] = (
-    Preset("lite-256 (fast, live default)", DEFAULT_CONFIG, "10 keypoints, small networks: trainable on CPU"),
-    Preset("vox-256 (original FOMM)", CONFIGS_DIR / "vox-256.yaml", "the paper's faces model; needs a GPU"),
-)
-
-
-@dataclass(frozen=True)
-class TrainEdits:
-    """The numbers the Train tab lets the user change in a config (frame_shape is shown, not edited)."""
-
-    num_kp: int
-    batch_size: int
-    num_epochs: int
-    lr_generator: float
-    lr_kp_detector: float
-    lr_discriminator: float
-    perceptual_backend: str
-    vgg19_weights: str | None
-    frame_shape: tuple[int, ...]
-
-
-def read_edits(config_path: str | Path) -> TrainEdits:
-    """The editable numbers of a config file (errors name the file and key)."""
-    config = load_config(config_path)
-    tp = config.train_params
-    return TrainEdits(
-        num_kp=config.model_params.common_params.num_kp,
-        batch_size=tp.batch_size,
-        num_epochs=tp.num_epochs,
-        lr_generator=tp.lr_generator,
-        lr_kp_detector=tp.lr_kp_detector,
-        lr_discriminator=tp.lr_discriminator,
-        perceptual_backend=tp.perceptual_backend,
-        vgg19_weights=tp.vgg19_weights,
-        frame_shape=tuple(config.dataset_params.frame_shape),
-    )
-
-
-def check_edits(edits: TrainEdits) -> None:
-    """Reject numbers the trainer cannot use, naming the field."""
-    for name in ("num_kp", "batch_size", "num_epochs"):
-        if getattr(edits, name) < 1:
-            raise LaunchError(f"{name} must be at least 1, got {getattr(edits, name)}")
-    for name in ("lr_generator", "lr_kp_detector", "lr_discriminator"):
-        if not 0 <= getattr(edits, name) < 1:
-            raise LaunchError(f"{name} must be in [0, 1), got {getattr(edits, name)}")
-    if edits.perceptual_backend not in PERCEPTUAL_BACKENDS:
-        raise LaunchError(
-            f"perceptual backend must be one of {', '.join(PERCEPTUAL_BACKENDS)}, got {edits.perceptual_backend!r}"
-        )
-
-
-def apply_edits(config: FommConfig, edits: TrainEdits) -> FommConfig:
-    """`config` with the edited numbers (validated) in place."""
-    check_edits(edits)
-    mp = config.model_params
-    common = dataclasses.replace(mp.common_params, num_kp=edits.num_kp)
-    tp = dataclasses.replace(
-        config.train_params,
-        batch_size=edits.batch_size,
-        num_epochs=edits.num_epochs,
-        lr_generator=edits.lr_generator,
-        lr_kp_detector=edits.lr_kp_detector,
-        lr_discriminator=edits.lr_discriminator,
-        perceptual_backend=edits.perceptual_backend,
-        vgg19_weights=edits.vgg19_weights or None,
-    )
-    return dataclasses.replace(
-        config, model_params=dataclasses.replace(mp, common_params=common), train_params=tp
-    )
-
-
-def write_run_config(base_config: str | Path, edits: TrainEdits, run_dir: str | Path) -> Path:
-    """Write `base_config` with `edits` applied to `run_dir/config.yaml` (atomically); returns its path.
-
-    The trainer reads this file with --config and rewrites the same content there as "config as used".
-    """
-    config = apply_edits(load_config(base_config), edits)
-    path = Path(run_dir) / rf.CONFIG_NAME
-    header = f"# Written by the FOMM Studio Train tab from {Path(base_config).resolve()}\n"
-    atomic_write_text(path, header + yaml.safe_dump(config_to_dict(config), sort_keys=False))
-    return path
-
-
-def run_edits(run_dir: str | Path) -> TrainEdits:
-    """The editable numbers a run folder's own config holds: what --resume trains with."""
-    return read_edits(Path(run_dir) / rf.CONFIG_NAME)
-
-
-def vgg_weights_problem(backend: str, explicit: str | None) -> str | None:
-    """Why the vgg19 perceptual loss could not start (missing weight file), or None when it can."""
-    if backend != "vgg19":
-        return None
-    path = Path(explicit).expanduser() if explicit else default_vgg19_path()
-    if path.is_file():
-        return None
-    where = "the chosen VGG weights file" if explicit else "torch hub's default location"
-    return (
-        f"VGG-19 weights not found at {path} ({where}). Put vgg19-dcbb9e9d.pth there, pick the file, "
-        "or choose the weights-free pyramid_l1_ssim loss."
-    )
 
 
 @dataclass(frozen=True)
@@ -196,12 +74,11 @@ def _check_run_dir(request: LaunchRequest) -> None:
     run_dir = request.run_dir
     if run_dir.exists() and not run_dir.is_dir():
         raise LaunchError(f"{run_dir}: run folder is a file")
-    already = bool(rf.step_checkpoints(run_dir)) or rf.has_step_events(run_dir)
     if request.resume:
         if not (run_dir / rf.CONFIG_NAME).is_file() and request.config_path is None:
             raise LaunchError(f"{run_dir}: nothing to resume (no {rf.CONFIG_NAME}); start a new run instead")
         return
-    if already:
+    if rf.holds_run(run_dir):
         raise LaunchError(
             f"{run_dir}: this run folder already holds a run; Resume it or choose a new run folder"
         )
@@ -286,42 +163,13 @@ def cuda_device_count() -> int:
     return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
-class ScanCancelledError(FommError):
-    """The dataset scan was cancelled (another folder was picked, or the window closed)."""
-
-
-def scan_dataset_report(
-    root: str | Path,
-    frame_shape: tuple[int, ...],
-    cache_dir: Path | None,
-    progress: Callable[[int, int], None],
-    cancel: threading.Event,
-) -> DatasetReport:
-    """The trainer's dataset report (decoding into the same frame cache training reads), video by video so
-    it reports progress and can be cancelled. Unlike `trainer.video_cache.scan_dataset` it also returns a report
-    with no usable video, so the unreadable files can be listed."""
-    from trainer.video_cache import DEFAULT_CACHE_DIR
-
-    root = Path(root)
-    train, test = discover_videos(root)
-    report, todo = DatasetReport(root), [("train", p) for p in train] + [("test", p) for p in test]
-    if not todo:
-        raise DatasetError(f"{root}: no videos found (video files or folders of frames)")
-    for done, (split, path) in enumerate(todo):
-        if cancel.is_set():
-            raise ScanCancelledError(f"{root}: scan cancelled")
-        progress(done, len(todo))
-        try:
-            getattr(report, split).append(cache_video(path, frame_shape, cache_dir or DEFAULT_CACHE_DIR))
-        except (FommError, OSError, ValueError) as exc:
-            report.unreadable.append((path, str(exc)))
-    progress(len(todo), len(todo))
-    return report
-
-
-def report_text(report: DatasetReport) -> str:
-    """The trainer's summary, plus a warning when training could not start on this folder."""
-    text = report.summary()
-    if not report.train:
-        text += "\nNo usable training video: training cannot start on this folder."
-    return text
+def vgg_weights_problem(backend: str, explicit: str | None) -> str | None:
+    """Why the vgg19 perceptual loss could not start (missing weight file), or None when it can."""
+    path = missing_vgg19_weights(explicit) if backend == "vgg19" else None
+    if path is None:
+        return None
+    where = "the chosen VGG weights file" if explicit else "torch hub's default location"
+    return (
+        f"VGG-19 weights not found at {path} ({where}). Put {VGG19_FILE} there, pick the file, "
+        "or choose the weights-free pyramid_l1_ssim loss."
+    )
