@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from fomm_studio.live.overlays import blend, kp_to_pixels, palette
+from trainer.visualize import kp_to_pixels, palette
 
 _MIN_SCALE = 1e-3  # normalised units: below this the frame counts as still (all dark)
 
@@ -72,7 +72,7 @@ def flow_overlay(
 ) -> np.ndarray:
     """The output pane with the dense flow blended over it and the sparse motions on top."""
     wheel = flow_to_rgb(deformation, image.shape[0])
-    return draw_sparse_motions(blend(image, wheel, alpha), kp_norm, kp_source)
+    return draw_sparse_motions(cv2.addWeighted(image, 1.0 - alpha, wheel, alpha, 0.0), kp_norm, kp_source)
 
 
 def flow_legend(size: int = 64) -> np.ndarray:

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from engine import AnimationResult
+from fomm_studio.live.flow_view import flow_overlay
 from trainer.visualize import draw_keypoints, palette
 
 BACKGROUND_COLOR = (40, 40, 40)
@@ -123,8 +124,6 @@ def compose_panes(
     if options.occlusion and result.occlusion_map is not None:
         output = blend_occlusion(output, result.occlusion_map)
     if options.flow and result.deformation is not None:
-        from fomm_studio.live.flow_view import flow_overlay  # flow_view builds on this module
-
         output = flow_overlay(output, result.deformation, result.kp_norm.value, result.kp_source.value)
     if options.keypoints:
         driving = draw_keypoints(driving, result.kp_driving.value, result.kp_driving.jacobian)
