@@ -17,6 +17,7 @@ from fomm_studio.training.launch import (
     supervised_command,
     vgg_weights_problem,
 )
+from trainer.cpu_threads import cpu_cores
 
 
 @pytest.fixture()
@@ -148,4 +149,7 @@ def test_run_dir_names_and_environment(tmp_path: Path) -> None:
     assert env["OMP_WAIT_POLICY"] == "PASSIVE"
     kept = process_environment({"OMP_WAIT_POLICY": "ACTIVE"})  # a user's own choice stays
     assert kept["OMP_WAIT_POLICY"] == "ACTIVE"
+    assert "OMP_NUM_THREADS" not in env  # no live view: the training takes every core
+    beside_live = process_environment({}, live_threads=1)
+    assert beside_live["OMP_NUM_THREADS"] == str(max(1, cpu_cores() - 1))
     assert (Path(env["PYTHONPATH"].split(":")[0]) / "trainer" / "train.py").is_file()
