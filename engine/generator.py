@@ -4,6 +4,8 @@ multiplies by the occlusion map, and decodes. The encoder half can be run once p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -25,6 +27,15 @@ def deform_input(inp: torch.Tensor, deformation: torch.Tensor) -> torch.Tensor:
         deformation = deformation.permute(0, 2, 3, 1)
     # the flow stays float32 (see DenseMotionNetwork.deform_source); the result has inp's dtype
     return F.grid_sample(inp.to(deformation.dtype), deformation, align_corners=False).to(inp.dtype)
+
+
+@dataclass(frozen=True)
+class SourceCache:
+    """What depends only on the source image: its encoded features (`encode_source`) and its blurred
+    copy at the dense motion network's scale (`dense_motion_network.downsample`). None: compute it."""
+
+    features: torch.Tensor | None = None
+    motion_source: torch.Tensor | None = None
 
 
 class OcclusionAwareGenerator(nn.Module):
@@ -75,14 +86,14 @@ class OcclusionAwareGenerator(nn.Module):
         source_image: torch.Tensor,
         kp_driving: KeypointDict,
         kp_source: KeypointDict,
-        source_features: torch.Tensor | None = None,
-        motion_source: torch.Tensor | None = None,
+        cache: SourceCache | None = None,
         with_deformed: bool = True,
     ) -> dict[str, torch.Tensor]:
-        """`source_features` (from `encode_source`) and `motion_source` (the dense motion network's
-        `downsample`) skip recomputing what depends only on an unchanged source; `with_deformed=False`
-        skips warping the source image itself (only an inspection overlay shows it)."""
-        out = self.encode_source(source_image) if source_features is None else source_features
+        """`cache` (see `SourceCache`) skips recomputing what depends only on an unchanged source;
+        `with_deformed=False` skips warping the source image itself (only an inspection overlay shows it)."""
+        cache = cache or SourceCache()
+        motion_source = cache.motion_source
+        out = self.encode_source(source_image) if cache.features is None else cache.features
         result: dict[str, torch.Tensor] = {}
         if self.dense_motion_network is not None:
             dense = self.dense_motion_network(

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from engine.errors import FommError
-from engine.generator import OcclusionAwareGenerator
+from engine.generator import OcclusionAwareGenerator, SourceCache
 from engine.imaging import FitMode, fit_square, image_to_tensor, tensor_to_image, to_rgb_uint8, uint8_to_input
 from engine.keypoint_detector import KPDetector
 from engine.models import FommModels
@@ -238,8 +238,7 @@ class AnimationSession:
                 self._source,
                 kp_source=self._kp_source,
                 kp_driving=kp_norm,
-                source_features=self._source_features,
-                motion_source=self._motion_source,
+                cache=SourceCache(self._source_features, self._motion_source),
                 with_deformed="deformed" in extras,
             )
             clock.mark("generator")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from engine.generator import SourceCache
 from engine.models import FommModels
 from trainer.video_cache import DatasetReport, VideoEntry, cache_video, is_video, scan_dataset
 
@@ -68,7 +69,7 @@ def reconstruct_frames(
             source.expand(n, -1, -1, -1),
             kp_driving=kp_driving,
             kp_source=kp_src,
-            source_features=source_features.expand(n, -1, -1, -1),
+            cache=SourceCache(features=source_features.expand(n, -1, -1, -1)),
         )
         prediction = out["prediction"].clamp(0, 1)
         l1_sum += float((prediction - driving).abs().mean(dim=(1, 2, 3)).sum())

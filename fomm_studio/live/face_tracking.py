@@ -149,27 +149,32 @@ class HaarFaceDetector:
         )
 
 
+@dataclass(frozen=True)
+class TrackingOptions:
+    """How the head box follows the face.
+
+    `enlarge`: box side over face side. `smoothing` in [0, 1): weight of the previous box in the
+    exponential moving average of centre and size (0 = follow every detection). Detection runs every
+    `detect_every` frames; after `keep_frames` frames without a face the tracker gives up and falls
+    back to the centre square. `raise_head`: the box moves up by this fraction of its side (a face
+    detector's box sits low on the head)."""
+
+    enlarge: float = 1.8
+    smoothing: float = 0.7
+    detect_every: int = 1
+    keep_frames: int = 15
+    raise_head: float = 0.15
+
+
 class FaceTracker:
-    """Smoothed head crop box over a stream of frames (one `update` per frame, from one thread).
+    """Smoothed head crop box over a stream of frames (one `update` per frame, from one thread)."""
 
-    `smoothing` in [0, 1) is the weight of the previous box in the exponential moving average of
-    centre and size (0 = follow every detection). Detection runs every `detect_every` frames; after
-    `keep_frames` frames without a face the tracker gives up and falls back to the centre square.
-    """
-
-    def __init__(
-        self,
-        detector: Detector | None = None,
-        enlarge: float = 1.8,
-        smoothing: float = 0.7,
-        detect_every: int = 1,
-        keep_frames: int = 15,
-        raise_head: float = 0.15,
-    ):
+    def __init__(self, detector: Detector | None = None, options: TrackingOptions | None = None):
+        options = options or TrackingOptions()
         self.detector: Detector = detector if detector is not None else HaarFaceDetector()
-        self.enlarge, self.raise_head = enlarge, raise_head
-        self.smoothing = min(max(smoothing, 0.0), 0.99)
-        self.detect_every, self.keep_frames = max(1, detect_every), keep_frames
+        self.enlarge, self.raise_head = options.enlarge, options.raise_head
+        self.smoothing = min(max(options.smoothing, 0.0), 0.99)
+        self.detect_every, self.keep_frames = max(1, options.detect_every), options.keep_frames
         self.reset()
 
     def reset(self) -> None:

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import engine
+from engine.generator import SourceCache
 from engine.motion import MotionOptions
 from engine.tps import TPSTransform
 
@@ -63,7 +64,7 @@ def test_cached_source_features_give_the_same_prediction(golden: dict) -> None:
     with torch.no_grad():
         features = models.generator.encode_source(source)
         cached = models.generator(
-            source, kp_source=kps["source"], kp_driving=kps["driving"], source_features=features
+            source, kp_source=kps["source"], kp_driving=kps["driving"], cache=SourceCache(features=features)
         )
         fresh = models.generator(source, kp_source=kps["source"], kp_driving=kps["driving"])
     assert torch.equal(cached["prediction"], fresh["prediction"])

@@ -16,6 +16,7 @@ from fomm_studio.live.face_tracking import (
     FaceRect,
     FaceTracker,
     HaarFaceDetector,
+    TrackingOptions,
     centre_box,
     crop,
 )
@@ -87,7 +88,7 @@ def test_tracker_box_holds_the_whole_head(astronaut: np.ndarray, haar: HaarFaceD
 
 def test_tracker_follows_the_synthetic_face(haar: HaarFaceDetector) -> None:
     source = SyntheticFeed(size=256)
-    tracker = FaceTracker(haar, smoothing=0.0)
+    tracker = FaceTracker(haar, TrackingOptions(smoothing=0.0))
     for index in (0, 20, 40):
         box = tracker.update(source.frame_at(index))
         assert box is not None
@@ -124,7 +125,7 @@ FRAME = np.zeros((240, 320, 3), np.uint8)
 def test_tracker_searches_near_the_last_face_once_it_knows_one() -> None:
     faces: list[FaceRect | None] = [(100, 80, 60, 60), (104, 82, 60, 60), None, (90, 70, 60, 60)]
     detector = ScriptedTrackingDetector(faces)
-    tracker = FaceTracker(detector, smoothing=0.0)
+    tracker = FaceTracker(detector, TrackingOptions(smoothing=0.0))
     for _ in faces:
         tracker.update(FRAME)
     # frame 1: whole frame (nothing known); 2 and 3: near the previous face; 4: whole frame after the miss
@@ -138,8 +139,8 @@ def test_smoothing_reduces_jitter() -> None:
     faces: list[FaceRect | None] = [
         (round(100 + dx), round(80 + dy), round(60 + ds), round(60 + ds)) for dx, dy, ds in jitter
     ]
-    raw = FaceTracker(ScriptedDetector(faces), smoothing=0.0)
-    smooth = FaceTracker(ScriptedDetector(faces), smoothing=0.8)
+    raw = FaceTracker(ScriptedDetector(faces), TrackingOptions(smoothing=0.0))
+    smooth = FaceTracker(ScriptedDetector(faces), TrackingOptions(smoothing=0.8))
     raw_boxes = [raw.update(FRAME) for _ in faces]
     smooth_boxes = [smooth.update(FRAME) for _ in faces]
 
@@ -154,7 +155,7 @@ def test_smoothing_reduces_jitter() -> None:
 
 def test_tracker_keeps_the_last_box_for_a_few_misses_then_gives_up() -> None:
     detector = ScriptedDetector([(100, 80, 60, 60), None, None, None])
-    tracker = FaceTracker(detector, keep_frames=2)
+    tracker = FaceTracker(detector, TrackingOptions(keep_frames=2))
     first = tracker.update(FRAME)
     assert first is not None
     assert tracker.update(FRAME) == first and tracker.update(FRAME) == first
@@ -165,14 +166,14 @@ def test_tracker_keeps_the_last_box_for_a_few_misses_then_gives_up() -> None:
 
 def test_detection_every_n_frames() -> None:
     detector = ScriptedDetector([(100, 80, 60, 60)])
-    tracker = FaceTracker(detector, detect_every=3)
+    tracker = FaceTracker(detector, TrackingOptions(detect_every=3))
     for _ in range(7):
         tracker.update(FRAME)
     assert detector.calls == 3  # frames 0, 3 and 6
 
 
 def test_manual_zoom_and_offset_apply_on_top_of_tracking() -> None:
-    tracker = FaceTracker(ScriptedDetector([(100, 80, 60, 60)]), raise_head=0.0)
+    tracker = FaceTracker(ScriptedDetector([(100, 80, 60, 60)]), TrackingOptions(raise_head=0.0))
     box, found = tracker.box(FRAME, zoom=2.0, offset=(0.25, -0.5))
     assert found
     assert (box.cx, box.cy, box.size) == pytest.approx((130 + 0.25 * 108, 110 - 0.5 * 108, 54))
