@@ -21,7 +21,7 @@ def _settings_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _no_thread_left(qapp) -> Iterator[None]:
     yield
-    from ui.live.worker import LIVE_THREADS
+    from ui.threads import LIVE_THREADS
 
     running = [t for t in list(LIVE_THREADS) if t.isRunning()]
     for thread in running:

@@ -12,7 +12,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from fomm_studio.api import LiveOptions, LivePipeline, ModelRegistry, Settings, SyntheticFeed, plain_cropper
 from tests.ui.conftest import save_artifact
-from ui.live.worker import LIVE_THREADS
+from ui.threads import LIVE_THREADS
 
 pytestmark = pytest.mark.timeout(90)
 

@@ -43,39 +43,11 @@ from fomm_studio.api import (
     run_animation_job,
 )
 from ui.live.controls import ADAPT_SCALE_TIP
-from ui.live.worker import WORKER_ERRORS
-from ui.threads import WorkerThreads
+from ui.threads import WORKER_ERRORS, TaskWorker, WorkerThreads
 from ui.widgets.image_view import ImageView
 from ui.widgets.path_row import path_row
 
 log = logging.getLogger(__name__)
-
-
-class TaskWorker(QObject):
-    """Runs one function `fn(progress, cancel)` in a QThread; reports progress, result or failure."""
-
-    progress = Signal(int, int)
-    finished = Signal(object)
-    failed = Signal(str)
-    stopped = Signal()
-
-    def __init__(self, fn: Callable[[Callable[[int, int], None], threading.Event], Any]):
-        super().__init__()
-        self._fn = fn
-        self.cancel = threading.Event()
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            with inference_context():
-                result = self._fn(self.progress.emit, self.cancel)
-        except WORKER_ERRORS as exc:
-            log.warning("task failed: %s", exc)
-            self.failed.emit(str(exc) or type(exc).__name__)
-        else:
-            self.finished.emit(result)
-        finally:
-            self.stopped.emit()
 
 
 class InspectWorker(QObject):

@@ -12,7 +12,6 @@ import logging
 import queue
 import threading
 import time
-import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -25,17 +24,11 @@ from fomm_studio.api import (
     LivePipeline,
     inference_context,
 )
+from ui.threads import LIVE_THREADS, WORKER_ERRORS
 
 log = logging.getLogger(__name__)
 
 PipelineFactory = Callable[[], LivePipeline]
-
-# Every thread the controllers started, so tests can prove none is left running.
-LIVE_THREADS: weakref.WeakSet[QThread] = weakref.WeakSet()
-
-# Errors a worker turns into a `failed` signal: the user's input (FommError), the engine running out
-# of memory or hitting a backend problem (RuntimeError, MemoryError), files (OSError), bad values.
-WORKER_ERRORS = (FommError, RuntimeError, MemoryError, OSError, ValueError)
 
 
 class LiveWorker(QObject):

@@ -57,8 +57,7 @@ from fomm_studio.api import (
     vgg_weights_problem,
     write_run_config,
 )
-from ui.animate.panel import TaskWorker
-from ui.threads import WorkerThreads
+from ui.threads import TaskWorker, WorkerThreads
 from ui.train.process import TrainingProcess
 from ui.train.views import CheckpointTable, CollapsibleLog, CurvePlot
 from ui.widgets.image_view import ImageView
