@@ -132,14 +132,14 @@ def test_animate_tab_scrubber_inspects_frames(
     panel = window.animate
     panel.source_edit.setText(str(avatar_path))
     panel.driving_edit.setText(str(driving_video))
-    panel.overlay_checks["occlusion"].setChecked(True)
-    panel.start_inspection()
-    worker = panel._inspector
+    panel.inspect.overlay_checks["occlusion"].setChecked(True)
+    panel.inspect.start()
+    worker = panel.inspect.worker
     with qtbot.waitSignal(worker.rendered, timeout=30000) as first:
         pass
-    assert panel.scrubber.maximum() == 11
+    assert panel.inspect.scrubber.maximum() == 11
     with qtbot.waitSignal(worker.rendered, timeout=30000) as later:
-        panel.scrubber.setValue(8)
+        panel.inspect.scrubber.setValue(8)
     assert later.args[0] == 8
     a, b = first.args[1], later.args[1]
     assert a.driving.shape == b.driving.shape and not np.array_equal(a.driving, b.driving)
