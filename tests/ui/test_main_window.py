@@ -50,7 +50,7 @@ def test_live_tab_runs_and_closing_mid_stream_joins_the_thread(
         pass
     assert window.live.output_view.has_image() and window.live.start_button.text() == "Stop"
     save_artifact(window, "live-window.png")
-    thread = window.live.controller.thread
+    thread = window.live.controller.worker_thread
     window.close()  # mid-stream
     assert thread is not None and not thread.isRunning()
     assert not [t for t in list(LIVE_THREADS) if t.isRunning()]

@@ -168,11 +168,12 @@ class LiveController(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.worker: LiveWorker | None = None
-        self.thread: QThread | None = None
+        self.worker_thread: QThread | None = None  # not `thread`: that is QObject.thread()
 
     @property
     def running(self) -> bool:
-        return self.thread is not None and self.thread.isRunning() and not self._stopping()
+        thread = self.worker_thread
+        return thread is not None and thread.isRunning() and not self._stopping()
 
     def _stopping(self) -> bool:
         return self.worker is None or self.worker.stopping
@@ -188,7 +189,7 @@ class LiveController(QObject):
         # Direct: quit() is thread-safe, and a queued call would wait for the (maybe blocked) GUI thread.
         worker.stopped.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         LIVE_THREADS.add(thread)
-        self.worker, self.thread = worker, thread
+        self.worker, self.worker_thread = worker, thread
         self.started.emit(worker)
         thread.start()
         return worker
@@ -204,7 +205,7 @@ class LiveController(QObject):
 
     def shutdown(self, timeout_ms: int = 15000) -> bool:
         """Stop and join the thread; True when it ended within the timeout."""
-        worker, thread = self.worker, self.thread
+        worker, thread = self.worker, self.worker_thread
         if worker is None or thread is None:
             return True
         worker.request_stop()
@@ -212,7 +213,8 @@ class LiveController(QObject):
         if not finished:
             log.warning("live thread did not stop within %d ms", timeout_ms)
             return False
-        self.worker = self.thread = None
+        self.worker = None
+        self.worker_thread = None
         worker.deleteLater()
         thread.deleteLater()
         return True
