@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from fomm_studio.api import LiveOptions, LivePipeline, ModelRegistry, Settings, SyntheticFeed, plain_cropper
@@ -171,8 +171,8 @@ def drop_event(paths: list[Path], kind: str = "drop") -> QDropEvent:
     _KEEP_ALIVE.append(mime)
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
-    if kind == "enter":
-        return QDragEnterEvent(QPointF(10, 10), *args)
+    if kind == "enter":  # QDragEnterEvent takes a QPoint: only 6.12 also converts a QPointF
+        return QDragEnterEvent(QPoint(10, 10), *args)
     return QDropEvent(QPointF(10, 10), *args)
 
 
