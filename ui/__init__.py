@@ -8,4 +8,4 @@ os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
 
 from ui.refcount_guard import protect_singletons
 
-protect_singletons()  # before any Qt call: PySide6 6.12 drops references to None/True/False on Python < 3.12
+protect_singletons()  # before any Qt call; does something only under PySide6 6.12.0 on Python < 3.12

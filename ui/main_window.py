@@ -245,7 +245,9 @@ class MainWindow(QMainWindow):
             "=": lambda: controls.nudge(dzoom=10),
             "-": lambda: controls.nudge(dzoom=-10),
         }
-        QApplication.instance().installEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:  # a widget implies an application; the stubs cannot know
+            app.installEventFilter(self)
         self.shortcuts = []
         for keys, slot in bindings.items():
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -284,7 +286,9 @@ class MainWindow(QMainWindow):
         if not self.train.confirm_close():  # a running training: stop it, leave it running, or cancel
             event.ignore()
             return
-        QApplication.instance().removeEventFilter(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
         self.live.shutdown()
         self.animate.shutdown()
         self.train.shutdown()

@@ -32,7 +32,7 @@ def _no_thread_left(qapp) -> Iterator[None]:
     left running.
     """
     yield
-    from ui.live.worker import LIVE_THREADS
+    from ui.threads import LIVE_THREADS
 
     running = [t for t in list(LIVE_THREADS) if t.isRunning()]
     for thread in running:

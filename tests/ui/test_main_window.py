@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from fomm_studio.api import AnimationCancelledError, ModelRegistry, Settings
 from tests.conftest import tiny_live_builder
 from tests.ui.conftest import save_artifact
-from ui.live.worker import LIVE_THREADS
+from ui.threads import LIVE_THREADS
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -35,7 +35,7 @@ def test_live_tab_runs_and_closing_mid_stream_joins_the_thread(
         pass
     assert window.live.output_view.has_image() and window.live.start_button.text() == "Stop"
     save_artifact(window, "live-window.png")
-    thread = window.live.controller.thread
+    thread = window.live.controller.worker_thread
     window.close()  # mid-stream
     assert thread is not None and not thread.isRunning()
     assert not [t for t in list(LIVE_THREADS) if t.isRunning()]
@@ -122,14 +122,14 @@ def test_animate_tab_scrubber_inspects_frames(
     panel = window.animate
     panel.source_edit.setText(str(avatar_path))
     panel.driving_edit.setText(str(driving_video))
-    panel.overlay_checks["occlusion"].setChecked(True)
-    panel.start_inspection()
-    worker = panel._inspector
+    panel.inspect.overlay_checks["occlusion"].setChecked(True)
+    panel.inspect.start()
+    worker = panel.inspect.worker
     with qtbot.waitSignal(worker.rendered, timeout=30000) as first:
         pass
-    assert panel.scrubber.maximum() == 11
+    assert panel.inspect.scrubber.maximum() == 11
     with qtbot.waitSignal(worker.rendered, timeout=30000) as later:
-        panel.scrubber.setValue(8)
+        panel.inspect.scrubber.setValue(8)
     assert later.args[0] == 8
     a, b = first.args[1], later.args[1]
     assert a.driving.shape == b.driving.shape and not np.array_equal(a.driving, b.driving)
@@ -161,8 +161,8 @@ def drop_event(paths: list[Path], kind: str = "drop") -> QDropEvent:
     _KEEP_ALIVE.append(mime)
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
-    if kind == "enter":
-        return QDragEnterEvent(QPointF(10, 10), *args)
+    if kind == "enter":  # QDragEnterEvent takes a QPoint: only 6.12 also converts a QPointF
+        return QDragEnterEvent(QPoint(10, 10), *args)
     return QDropEvent(QPointF(10, 10), *args)
 
 

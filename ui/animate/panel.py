@@ -1,19 +1,18 @@
 """The Animate tab: source image + driving video -> video file (like `fomm animate`), with progress,
-cancel, a preview of the result, and a frame scrubber that inspects any driving frame with overlays.
+cancel, a preview of the result, and a frame scrubber that inspects any driving frame with overlays
+(ui.animate.inspector).
 
 The job, the preview decoding and the inspection each run in a worker in its own QThread.
 """
 
 from __future__ import annotations
 
-import logging
-import queue
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+import numpy as np
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,11 +20,9 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QRadioButton,
-    QSlider,
     QVBoxLayout,
     QWidget,
 )
@@ -33,97 +30,17 @@ from PySide6.QtWidgets import (
 from fomm_studio.api import (
     IMAGE_SUFFIXES,
     VIDEO_SUFFIXES,
-    FrameInspector,
     ModelEntry,
     MotionOptions,
-    OverlayOptions,
     Settings,
     VideoReader,
-    inference_context,
     run_animation_job,
 )
+from ui.animate.inspector import InspectView
 from ui.live.controls import ADAPT_SCALE_TIP
-from ui.live.worker import WORKER_ERRORS
-from ui.threads import WorkerThreads
+from ui.threads import Progress, TaskFn, TaskWorker, WorkerThreads
 from ui.widgets.image_view import ImageView
 from ui.widgets.path_row import path_row
-
-log = logging.getLogger(__name__)
-
-
-class TaskWorker(QObject):
-    """Runs one function `fn(progress, cancel)` in a QThread; reports progress, result or failure."""
-
-    progress = Signal(int, int)
-    finished = Signal(object)
-    failed = Signal(str)
-    stopped = Signal()
-
-    def __init__(self, fn: Callable[[Callable[[int, int], None], threading.Event], Any]):
-        super().__init__()
-        self._fn = fn
-        self.cancel = threading.Event()
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            with inference_context():
-                result = self._fn(self.progress.emit, self.cancel)
-        except WORKER_ERRORS as exc:
-            log.warning("task failed: %s", exc)
-            self.failed.emit(str(exc) or type(exc).__name__)
-        else:
-            self.finished.emit(result)
-        finally:
-            self.stopped.emit()
-
-
-class InspectWorker(QObject):
-    """Persistent worker for the scrubber: builds a `FrameInspector`, then renders the newest request."""
-
-    ready = Signal(int)  # frame count
-    rendered = Signal(int, object)  # frame index, Panes
-    failed = Signal(str)
-    stopped = Signal()
-
-    def __init__(self, build: Callable[[], FrameInspector]):
-        super().__init__()
-        self._build = build
-        self._requests: queue.Queue[tuple[int, OverlayOptions, MotionOptions] | None] = queue.Queue()
-        self._stop = threading.Event()
-
-    def request(self, index: int, overlays: OverlayOptions, motion: MotionOptions) -> None:
-        self._requests.put((index, overlays, motion))
-
-    def request_stop(self) -> None:
-        self._stop.set()
-        self._requests.put(None)
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            with inference_context():
-                inspector = self._build()
-                self.ready.emit(inspector.frame_count)
-                self._serve(inspector)
-        except WORKER_ERRORS as exc:
-            self.failed.emit(str(exc) or type(exc).__name__)
-        finally:
-            self.stopped.emit()
-
-    def _serve(self, inspector: FrameInspector) -> None:
-        motion = inspector.session.options
-        while not self._stop.is_set():
-            request = self._requests.get()
-            while not self._requests.empty():  # only the newest request matters
-                request = self._requests.get_nowait()
-            if request is None:
-                break
-            index, overlays, wanted = request
-            if wanted != motion:
-                inspector.set_options(wanted)
-                motion = wanted
-            self.rendered.emit(index, inspector.inspect(index, overlays))
 
 
 class AnimatePanel(QWidget):
@@ -141,15 +58,10 @@ class AnimatePanel(QWidget):
         self.model_provider = model_provider
         self._threads = WorkerThreads(self)
         self._job: TaskWorker | None = None
-        self._inspector: InspectWorker | None = None
-        self._preview_frames: list[Any] = []
+        self._preview_frames: list[np.ndarray] = []
         self._preview_index = 0
         self.preview_timer = QTimer(self)
         self.preview_timer.timeout.connect(self._on_preview_tick)
-        self.scrub_timer = QTimer(self)
-        self.scrub_timer.setSingleShot(True)
-        self.scrub_timer.setInterval(120)
-        self.scrub_timer.timeout.connect(self._request_inspection)
         self._build()
 
     # -- layout ---------------------------------------------------------------------------------
@@ -164,7 +76,10 @@ class AnimatePanel(QWidget):
         left_widget.setFixedWidth(360)
         right = QVBoxLayout()
         right.addWidget(self._preview_group(), 1)
-        right.addWidget(self._inspect_group(), 1)
+        self.inspect = InspectView(self._inspect_inputs, self._motion)
+        self.inspect.status_message.connect(self.status_message)
+        self.inspect.error.connect(self.error)
+        right.addWidget(self.inspect, 1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(left_widget)
@@ -199,11 +114,11 @@ class AnimatePanel(QWidget):
         self.device = QComboBox()
         self.device.addItems(["cpu", "cuda", "auto"])
         self.device.setCurrentText(self.settings.animate_device)
-        for widget in (self.adapt_scale, self.find_best_frame, self.side_by_side):
-            form.addRow(widget)
+        for check in (self.adapt_scale, self.find_best_frame, self.side_by_side):
+            form.addRow(check)
         form.addRow("Device", self.device)
-        for widget in (self.relative, self.adapt_scale):
-            widget.toggled.connect(self._on_scrub)
+        for button in (self.relative, self.adapt_scale):
+            button.toggled.connect(self._on_motion_toggled)
         return group
 
     def _run_group(self) -> QGroupBox:
@@ -230,38 +145,6 @@ class AnimatePanel(QWidget):
         self.preview_view = ImageView("Result")
         layout = QVBoxLayout(group)
         layout.addWidget(self.preview_view)
-        return group
-
-    def _inspect_group(self) -> QGroupBox:
-        group = QGroupBox("Inspect a driving frame")
-        self.inspect_views = [ImageView("Driving"), ImageView("Avatar"), ImageView("Output")]
-        panes = QHBoxLayout()
-        for view in self.inspect_views:
-            panes.addWidget(view)
-        self.scrubber = QSlider(Qt.Orientation.Horizontal)
-        self.scrubber.setEnabled(False)
-        self.scrubber.valueChanged.connect(self._on_scrub)
-        self.load_inspect = QPushButton("Load for inspection")
-        self.load_inspect.clicked.connect(self.start_inspection)
-        self.frame_label = QLabel("frame –")
-        self.overlay_checks = {
-            name: QCheckBox(name.capitalize())
-            for name in ("keypoints", "heatmaps", "occlusion", "masks", "deformed")
-        }
-        self.overlay_checks["keypoints"].setChecked(True)
-        checks = QHBoxLayout()
-        for check in self.overlay_checks.values():
-            check.toggled.connect(self._on_scrub)
-            checks.addWidget(check)
-        checks.addStretch(1)
-        row = QHBoxLayout()
-        row.addWidget(self.load_inspect)
-        row.addWidget(self.scrubber, 1)
-        row.addWidget(self.frame_label)
-        layout = QVBoxLayout(group)
-        layout.addLayout(panes, 1)
-        layout.addLayout(row)
-        layout.addLayout(checks)
         return group
 
     # -- file dialogs ---------------------------------------------------------------------------
@@ -319,7 +202,7 @@ class AnimatePanel(QWidget):
         )
         device, sbs = self.device.currentText(), self.side_by_side.isChecked()
 
-        def job(progress: Callable[[int, int], None], cancel: threading.Event) -> Path:
+        def job(progress: Progress, cancel: threading.Event) -> Path:
             return run_animation_job(
                 entry.config_path,
                 entry.checkpoint_path,
@@ -337,7 +220,7 @@ class AnimatePanel(QWidget):
 
         self.start_task(job)
 
-    def start_task(self, fn: Callable[[Callable[[int, int], None], threading.Event], Any]) -> TaskWorker:
+    def start_task(self, fn: TaskFn) -> TaskWorker:
         worker = TaskWorker(fn)
         worker.progress.connect(self._on_progress)
         worker.finished.connect(self._on_job_finished)
@@ -382,7 +265,7 @@ class AnimatePanel(QWidget):
     def load_preview(self, path: Path) -> None:
         """Decode the result in a worker, then play it in a loop."""
 
-        def decode(_progress: Callable[[int, int], None], cancel: threading.Event) -> list[Any]:
+        def decode(_progress: Progress, cancel: threading.Event) -> list[np.ndarray]:
             frames = []
             for frame in VideoReader(path).frames(1500):
                 if cancel.is_set():
@@ -392,14 +275,17 @@ class AnimatePanel(QWidget):
 
         worker = TaskWorker(decode)
         worker.finished.connect(self._on_preview_loaded)
-        worker.failed.connect(lambda text: self.error.emit(f"Preview: {text}"))
+        worker.failed.connect(self._on_preview_failed)
         worker.stopped.connect(self._threads.reap)
         self._threads.start(worker)
 
-    def _on_preview_loaded(self, frames: list[Any]) -> None:
+    def _on_preview_loaded(self, frames: list[np.ndarray]) -> None:
         self._preview_frames, self._preview_index = frames, 0
         if frames:
             self.preview_timer.start(40)
+
+    def _on_preview_failed(self, text: str) -> None:
+        self.error.emit(f"Preview: {text}")
 
     def _on_preview_tick(self) -> None:
         if not self._preview_frames:
@@ -409,62 +295,22 @@ class AnimatePanel(QWidget):
         self._preview_index = (self._preview_index + 1) % len(self._preview_frames)
 
     # -- inspection -----------------------------------------------------------------------------
-    def start_inspection(self) -> None:
+    def _inspect_inputs(self) -> tuple[ModelEntry, Path, Path] | None:
         inputs = self._inputs()
-        if inputs is None:
-            return
-        entry, source, driving, _ = inputs
-        self._stop_inspector()
-        motion = self._motion()
-
-        def build() -> FrameInspector:
-            return FrameInspector(entry.load("cpu"), source, driving, motion)
-
-        worker = InspectWorker(build)
-        worker.ready.connect(self._on_inspect_ready)
-        worker.rendered.connect(self._on_rendered)
-        worker.failed.connect(lambda text: self.error.emit(f"Inspection: {text}"))
-        worker.stopped.connect(self._threads.reap)
-        self._inspector = worker
-        self._threads.start(worker)
-        self.status_message.emit("Loading the driving video for inspection…", "info")
+        return None if inputs is None else inputs[:3]
 
     def _motion(self) -> MotionOptions:
         return MotionOptions(
             relative=self.relative.isChecked(), adapt_movement_scale=self.adapt_scale.isChecked()
         )
 
-    def _on_inspect_ready(self, count: int) -> None:
-        self.scrubber.setRange(0, max(count - 1, 0))
-        self.scrubber.setEnabled(True)
-        self.status_message.emit(f"Inspecting {count} frames: drag the slider", "info")
-        self._request_inspection()
-
-    def _on_scrub(self) -> None:
-        if self._inspector is not None:
-            self.scrub_timer.start()
-
-    def _request_inspection(self) -> None:
-        if self._inspector is None:
-            return
-        overlays = OverlayOptions(**{name: check.isChecked() for name, check in self.overlay_checks.items()})
-        self._inspector.request(self.scrubber.value(), overlays, self._motion())
-
-    def _on_rendered(self, index: int, panes: Any) -> None:
-        self.frame_label.setText(f"frame {index + 1}")
-        for view, image in zip(self.inspect_views, (panes.driving, panes.avatar, panes.output), strict=True):
-            view.set_image(image)
-        self.inspect_views[1].set_caption(panes.avatar_caption)
-
-    def _stop_inspector(self) -> None:
-        if self._inspector is not None:
-            self._inspector.request_stop()
-            self._inspector = None
+    def _on_motion_toggled(self) -> None:
+        self.inspect.refresh_soon()
 
     # -- lifetime -------------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 15000) -> bool:
         """Cancel everything and join every thread (window closing)."""
         self.preview_timer.stop()
         self.cancel_job()
-        self._stop_inspector()
-        return self._threads.join(timeout_ms)
+        inspector_joined = self.inspect.shutdown(timeout_ms)
+        return self._threads.join(timeout_ms) and inspector_joined

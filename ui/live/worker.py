@@ -12,7 +12,6 @@ import logging
 import queue
 import threading
 import time
-import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
@@ -25,17 +24,11 @@ from fomm_studio.api import (
     LivePipeline,
     inference_context,
 )
+from ui.threads import LIVE_THREADS, WORKER_ERRORS
 
 log = logging.getLogger(__name__)
 
 PipelineFactory = Callable[[], LivePipeline]
-
-# Every thread the controllers started, so tests can prove none is left running.
-LIVE_THREADS: weakref.WeakSet[QThread] = weakref.WeakSet()
-
-# Errors a worker turns into a `failed` signal: the user's input (FommError), the engine running out
-# of memory or hitting a backend problem (RuntimeError, MemoryError), files (OSError), bad values.
-WORKER_ERRORS = (FommError, RuntimeError, MemoryError, OSError, ValueError)
 
 
 class LiveWorker(QObject):
@@ -175,11 +168,12 @@ class LiveController(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self.worker: LiveWorker | None = None
-        self.thread: QThread | None = None
+        self.worker_thread: QThread | None = None  # not `thread`: that is QObject.thread()
 
     @property
     def running(self) -> bool:
-        return self.thread is not None and self.thread.isRunning() and not self._stopping()
+        thread = self.worker_thread
+        return thread is not None and thread.isRunning() and not self._stopping()
 
     def _stopping(self) -> bool:
         return self.worker is None or self.worker.stopping
@@ -195,7 +189,7 @@ class LiveController(QObject):
         # Direct: quit() is thread-safe, and a queued call would wait for the (maybe blocked) GUI thread.
         worker.stopped.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         LIVE_THREADS.add(thread)
-        self.worker, self.thread = worker, thread
+        self.worker, self.worker_thread = worker, thread
         self.started.emit(worker)
         thread.start()
         return worker
@@ -211,7 +205,7 @@ class LiveController(QObject):
 
     def shutdown(self, timeout_ms: int = 15000) -> bool:
         """Stop and join the thread; True when it ended within the timeout."""
-        worker, thread = self.worker, self.thread
+        worker, thread = self.worker, self.worker_thread
         if worker is None or thread is None:
             return True
         worker.request_stop()
@@ -219,7 +213,8 @@ class LiveController(QObject):
         if not finished:
             log.warning("live thread did not stop within %d ms", timeout_ms)
             return False
-        self.worker = self.thread = None
+        self.worker = None
+        self.worker_thread = None
         worker.deleteLater()
         thread.deleteLater()
         return True

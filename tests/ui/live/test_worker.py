@@ -129,7 +129,7 @@ def test_engine_error_is_reported_through_failed(qtbot, entry, avatar_path) -> N
     with qtbot.waitSignal(worker.failed, timeout=20000) as blocker:
         pass
     assert "Out of memory" in blocker.args[0]
-    qtbot.waitUntil(lambda: controller.thread.isFinished(), timeout=10000)
+    qtbot.waitUntil(lambda: controller.worker_thread.isFinished(), timeout=10000)
     assert controller.shutdown()
 
 

@@ -47,14 +47,14 @@ def prepare(window, qtbot, tiny_config_path: Path, videos: Path, runs: Path, max
     panel = window.train
     panel.close_question = lambda: "stop"  # a failing test must never block on the real question box
     panel.cache_dir = runs.parent / "cache"
-    panel.runs_root = runs
+    panel.controls.runs_root = runs
     panel.sample_every, panel.checkpoint_every = 2, 3
     panel.timer.setInterval(200)
     window.tabs.setCurrentWidget(panel)
     assert panel.load_config(tiny_config_path)
-    panel.backend_combo.setCurrentText("pyramid_l1_ssim")
-    panel.max_steps.setValue(max_steps)
-    panel.num_epochs.setValue(epochs)
+    panel.config_form.backend_combo.setCurrentText("pyramid_l1_ssim")
+    panel.config_form.max_steps.setValue(max_steps)
+    panel.config_form.num_epochs.setValue(epochs)
     with qtbot.waitSignal(panel.report_ready, timeout=60000) as report:
         panel.set_dataset(videos)
     return panel, report.args[0]
@@ -64,8 +64,8 @@ def start_long_training(window, qtbot, tiny_config_path: Path, videos: Path, run
     """A training that would run for ages, started from the Train tab and past its first step."""
     panel, _ = prepare(window, qtbot, tiny_config_path, videos, runs, max_steps=0, epochs=10000)
     assert panel.start_training()
-    run_dir = Path(panel.run_edit.text())
-    qtbot.waitUntil(lambda: panel.monitor.last_step is not None, timeout=WAIT_MS)
+    run_dir = Path(panel.controls.run_edit.text())
+    qtbot.waitUntil(lambda: panel.run_view.monitor.last_step is not None, timeout=WAIT_MS)
     return panel, run_dir
 
 
@@ -77,15 +77,19 @@ def test_train_tab_runs_a_real_training_and_uses_it_live(qtbot, make_window, tin
     window = make_window()
     panel, report = prepare(window, qtbot, tiny_config_path, videos, runs, max_steps=6)
     assert "2 train, 1 test videos" in report and "64x64" in report
-    panel.num_kp.setValue(4)
+    panel.config_form.num_kp.setValue(4)
     assert panel.start_training()
-    run_dir = Path(panel.run_edit.text())
-    assert run_dir.parent == runs and panel.stop_button.isEnabled() and not panel.start_button.isEnabled()
+    run_dir = Path(panel.controls.run_edit.text())
+    assert (
+        run_dir.parent == runs
+        and panel.controls.stop_button.isEnabled()
+        and not panel.controls.start_button.isEnabled()
+    )
     screenshot: list[Path] = []
 
     def running_with_curves() -> None:
-        assert "total" in panel.loss_plot.curves
-        assert len(panel.loss_plot.curves["total"].getData()[0]) >= 2
+        assert "total" in panel.run_view.loss_plot.curves
+        assert len(panel.run_view.loss_plot.curves["total"].getData()[0]) >= 2
         if not screenshot:
             screenshot.append(save_artifact(window, "train-tab.png"))  # taken while the training runs
 
@@ -93,21 +97,25 @@ def test_train_tab_runs_a_real_training_and_uses_it_live(qtbot, make_window, tin
     with qtbot.waitSignal(panel.training_finished, timeout=WAIT_MS) as finished:
         pass
     assert finished.args == ["finished"]
-    steps, totals = panel.loss_plot.curves["total"].getData()
+    steps, totals = panel.run_view.loss_plot.curves["total"].getData()
     assert list(steps) == [1, 2, 3, 4, 5, 6] and all(v > 0 for v in totals)
-    assert set(panel.loss_plot.curves) >= {"reconstruction", "equivariance_value", "total"}
-    assert len(panel.lr_plot.curves["generator"].getData()[0]) == 6
-    assert panel.sample_view.has_image()
-    labels = [panel.checkpoints.item(r, 0).text() for r in range(panel.checkpoints.rowCount())]
+    assert set(panel.run_view.loss_plot.curves) >= {"reconstruction", "equivariance_value", "total"}
+    assert len(panel.run_view.lr_plot.curves["generator"].getData()[0]) == 6
+    assert panel.run_view.sample_view.has_image()
+    labels = [
+        panel.run_view.checkpoints.item(r, 0).text() for r in range(panel.run_view.checkpoints.rowCount())
+    ]
     assert labels[0] == "step 6" and labels[-1].startswith("best")
-    assert "finished at step 6" in panel.state_label.text()
-    assert "dataset" in panel.log_view.contents()  # the trainer's dataset summary reached the log view
+    assert "finished at step 6" in panel.controls.state_label.text()
+    assert (
+        "dataset" in panel.run_view.log_view.contents()
+    )  # the trainer's dataset summary reached the log view
     written = (run_dir / "config.yaml").read_text()
     assert "num_kp: 4" in written and "perceptual_backend: pyramid_l1_ssim" in written
     assert read_status(run_dir).exit_code == 0
     assert window.settings.train_dataset == str(videos) and window.settings.train_run_dir == str(run_dir)
 
-    panel.use_button.click()  # best.pth.tar is selected by default
+    panel.run_view.use_button.click()  # best.pth.tar is selected by default
     entry = window.current_model()
     assert entry.kind == "run" and entry.checkpoint_path == run_dir / "checkpoints" / "best.pth.tar"
     assert entry.is_ready and window.tabs.currentWidget() is window.live
@@ -121,19 +129,25 @@ def test_stop_button_stops_a_long_training_through_the_stop_file(
     window = make_window()
     panel, run_dir = start_long_training(window, qtbot, tiny_config_path, videos, runs)
     with qtbot.waitSignal(panel.training_finished, timeout=WAIT_MS) as finished:
-        panel.stop_button.click()
+        panel.controls.stop_button.click()
     assert finished.args == ["stopped"]
     kinds = [e["type"] for e in events(run_dir)]
     assert kinds[-1] == "stopped" and "checkpoint" in kinds
-    assert panel.checkpoints.rowCount() >= 1 and "stopped at step" in panel.state_label.text()
-    assert panel.start_button.isEnabled() and panel.resume_button.isEnabled()
+    assert (
+        panel.run_view.checkpoints.rowCount() >= 1 and "stopped at step" in panel.controls.state_label.text()
+    )
+    assert panel.controls.start_button.isEnabled() and panel.controls.resume_button.isEnabled()
 
-    panel.num_kp.setValue(7)  # an edit Resume does not use: the panel shows the run's own numbers again
+    panel.config_form.num_kp.setValue(
+        7
+    )  # an edit Resume does not use: the panel shows the run's own numbers again
     assert panel.resume_training()
-    assert panel.num_kp.value() == 5 and "run's own config" in panel.config_label.text()
+    assert (
+        panel.config_form.num_kp.value() == 5 and "run's own config" in panel.config_form.config_label.text()
+    )
     qtbot.waitUntil(lambda: "resumed" in [e["type"] for e in events(run_dir)], timeout=WAIT_MS)
     with qtbot.waitSignal(panel.training_finished, timeout=WAIT_MS) as finished:
-        panel.stop_button.click()
+        panel.controls.stop_button.click()
     assert finished.args == ["stopped"]
 
 
@@ -150,9 +164,9 @@ def test_closing_asks_and_a_left_training_is_followed_then_stopped(
 
     second = make_window(window.settings)  # remembers the run folder and follows the running training
     follower = second.train
-    assert follower.is_running() and follower.stop_button.isEnabled()
+    assert follower.is_running() and follower.controls.stop_button.isEnabled()
     follower.timer.setInterval(200)
-    qtbot.waitUntil(lambda: "total" in follower.loss_plot.curves, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "total" in follower.run_view.loss_plot.curves, timeout=WAIT_MS)
     follower.close_question = lambda: "stop"
     follower.close_wait_s = 120
     assert second.close()
@@ -166,7 +180,7 @@ def test_a_failing_training_shows_its_error(qtbot, make_window, tiny_config_path
     panel, _ = prepare(window, qtbot, tiny_config_path, videos, runs, max_steps=2)
     empty = tmp_path / "empty"
     empty.mkdir()
-    panel.dataset_edit.setText(str(empty))  # no videos: the trainer itself fails
+    panel.dataset_box.folder_edit.setText(str(empty))  # no videos: the trainer itself fails
     errors: list[str] = []
     panel.error.connect(errors.append)
     assert panel.start_training()
@@ -175,7 +189,10 @@ def test_a_failing_training_shows_its_error(qtbot, make_window, tiny_config_path
     assert finished.args == ["failed"]
     assert errors and errors[-1].startswith("Training failed (exit code 2)")
     assert "no usable training video" in errors[-1]
-    assert panel.log_view.text.isVisible() and "no usable training video" in panel.log_view.contents()
+    assert (
+        panel.run_view.log_view.text.isVisible()
+        and "no usable training video" in panel.run_view.log_view.contents()
+    )
 
 
 def test_inputs_are_checked_before_anything_starts(
@@ -184,20 +201,23 @@ def test_inputs_are_checked_before_anything_starts(
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     window = make_window()
     panel = window.train
-    panel.runs_root = runs
+    panel.controls.runs_root = runs
     errors: list[str] = []
     panel.error.connect(errors.append)
-    panel.dataset_edit.setText("")
+    panel.dataset_box.folder_edit.setText("")
     assert not panel.start_training() and "choose a dataset folder first" in errors[-1]
-    panel.backend_combo.setCurrentText("vgg19")
-    assert panel.vgg_warning.isVisibleTo(panel) and "VGG-19 weights not found" in panel.vgg_warning.text()
-    panel.dataset_edit.setText(str(videos))
+    panel.config_form.backend_combo.setCurrentText("vgg19")
+    assert (
+        panel.config_form.vgg_warning.isVisibleTo(panel)
+        and "VGG-19 weights not found" in panel.config_form.vgg_warning.text()
+    )
+    panel.dataset_box.folder_edit.setText(str(videos))
     assert not panel.start_training() and "VGG-19 weights not found" in errors[-1]
-    panel.backend_combo.setCurrentText("pyramid_l1_ssim")
-    assert not panel.vgg_warning.isVisibleTo(panel)
-    panel.init_edit.setText(str(tmp_path / "missing.pth.tar"))
+    panel.config_form.backend_combo.setCurrentText("pyramid_l1_ssim")
+    assert not panel.config_form.vgg_warning.isVisibleTo(panel)
+    panel.controls.init_edit.setText(str(tmp_path / "missing.pth.tar"))
     assert not panel.start_training() and "missing.pth.tar: checkpoint to start from not found" in errors[-1]
-    panel.init_edit.setText("")
+    panel.controls.init_edit.setText("")
     assert not runs.exists()  # nothing was written
 
     assert panel.load_config(tiny_config_path)
@@ -208,11 +228,17 @@ def test_inputs_are_checked_before_anything_starts(
     with qtbot.waitSignal(panel.report_ready, timeout=60000):
         panel.cache_dir = tmp_path / "cache"
         panel.dropEvent(drop)
-    assert panel.dataset_edit.text() == str(videos) and "2 train" in panel.report_view.toPlainText()
+    assert (
+        panel.dataset_box.folder_edit.text() == str(videos)
+        and "2 train" in panel.dataset_box.report_view.toPlainText()
+    )
 
     lite = next(p for p in PRESETS if "lite" in p.path.name)  # 256x256 frames instead of the tiny 64x64
     with qtbot.waitSignal(panel.report_ready, timeout=60000):
         assert panel.load_config(lite.path)
-    assert panel.frame_size.text() == "256 x 256 x 3" and "2 train" in panel.report_view.toPlainText()
+    assert (
+        panel.config_form.frame_size.text() == "256 x 256 x 3"
+        and "2 train" in panel.dataset_box.report_view.toPlainText()
+    )
     with qtbot.assertNotEmitted(panel.report_ready, wait=300):
         assert panel.load_config(lite.path)  # same frame size: the report stands

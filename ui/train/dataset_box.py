@@ -1,0 +1,92 @@
+"""The Train tab's dataset box: the folder of videos and its report (videos found, split, frame cache),
+computed in a worker thread; a new scan cancels the previous one."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFileDialog, QGroupBox, QPlainTextEdit, QVBoxLayout, QWidget
+
+from fomm_studio.api import report_text, scan_dataset_report
+from ui.threads import Progress, TaskWorker, WorkerThreads
+from ui.widgets.path_row import path_row
+
+
+class DatasetBox(QGroupBox):
+    """The dataset folder and its report. `folder_chosen` when the user types or browses a folder; the
+    tab then calls `scan` with the frame shape and cache it trains with."""
+
+    folder_chosen = Signal(object)  # Path
+    report_ready = Signal(str)  # the report, or why the folder cannot be used
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__("Dataset", parent)
+        self.report_shape: tuple[int, ...] | None = None  # frame shape the report was made for
+        self._scan: TaskWorker | None = None
+        self._threads = WorkerThreads(self)
+        layout = QVBoxLayout(self)
+        self.folder_edit, row = path_row(self.browse, placeholder="folder of videos (or drop one here)")
+        self.folder_edit.editingFinished.connect(self._on_editing_finished)
+        layout.addLayout(row)
+        self.report_view = QPlainTextEdit()
+        self.report_view.setReadOnly(True)
+        self.report_view.setPlaceholderText(
+            "Pick a folder: videos (.mp4 .avi .mov .mkv .webm .gif) or frame folders"
+        )
+        self.report_view.setFixedHeight(84)
+        layout.addWidget(self.report_view)
+
+    def folder(self) -> Path | None:
+        text = self.folder_edit.text().strip()
+        return Path(text) if text else None
+
+    def browse(self) -> None:
+        name = QFileDialog.getExistingDirectory(self, "Dataset folder", self.folder_edit.text())
+        if name:
+            self.folder_chosen.emit(Path(name))
+
+    def _on_editing_finished(self) -> None:
+        self.folder_chosen.emit(Path(self.folder_edit.text()))
+
+    def scan(self, folder: Path, frame_shape: tuple[int, ...], cache_dir: Path | None) -> None:
+        """Show `folder` and compute its report for `frame_shape` frames (cached under `cache_dir`)."""
+        self.folder_edit.setText(str(folder))
+        if self._scan is not None:
+            self._scan.cancel.set()
+        self.report_shape = frame_shape
+
+        def scan(progress: Progress, cancel: threading.Event) -> str:
+            return report_text(scan_dataset_report(folder, frame_shape, cache_dir, progress, cancel))
+
+        worker = TaskWorker(scan)
+        # bound methods of this widget: queued to the GUI thread (a lambda would run in the worker's thread)
+        worker.progress.connect(self._on_scan_progress)
+        worker.finished.connect(self._on_scan_done)
+        worker.failed.connect(self._on_scan_failed)
+        worker.stopped.connect(self._threads.reap)
+        self._scan = worker
+        self._threads.start(worker)
+        self.report_view.setPlainText(f"Scanning {folder}…")
+
+    def _on_scan_progress(self, done: int, total: int) -> None:
+        if self.sender() is self._scan and done < total:
+            self.report_view.setPlainText(f"Scanning {self.folder_edit.text()}… video {done + 1} of {total}")
+
+    def _on_scan_done(self, text: str) -> None:
+        if self.sender() is self._scan:
+            self._scan = None
+            self.report_view.setPlainText(text)
+            self.report_ready.emit(text)
+
+    def _on_scan_failed(self, text: str) -> None:
+        worker = self.sender()
+        if worker is self._scan and isinstance(worker, TaskWorker) and not worker.cancel.is_set():
+            self._scan = None
+            self.report_view.setPlainText(f"Cannot use this folder: {text}")
+            self.report_ready.emit(text)
+
+    def shutdown(self, timeout_ms: int) -> bool:
+        """Cancel a running scan and join its thread (window closing)."""
+        return self._threads.join(timeout_ms)
