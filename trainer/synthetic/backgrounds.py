@@ -81,6 +81,15 @@ def random_background(rng: np.random.Generator, size: int) -> np.ndarray:
     return np.clip(maker(rng, side), 0.0, 255.0).astype(np.float32)
 
 
+def generated_background(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Like `random_background` without the licensed pictures: a gradient, a room or smooth noise."""
+    side = size + 2 * MARGIN
+    makers = (gradient_background, room_background, noise_background)
+    weights = np.array([0.2, 0.25, 0.15]) / 0.6
+    maker = makers[int(rng.choice(len(makers), p=weights))]
+    return np.clip(maker(rng, side), 0.0, 255.0).astype(np.float32)
+
+
 def background_view(background: np.ndarray, size: int, dx: float, dy: float) -> np.ndarray:
     """The frame-sized view of `background` shifted by (dx, dy) pixels (sub-pixel, no border)."""
     matrix = np.array([[1.0, 0.0, -MARGIN - dx], [0.0, 1.0, -MARGIN - dy]], np.float32)

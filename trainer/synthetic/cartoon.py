@@ -90,8 +90,9 @@ def _rgb(values: np.ndarray) -> tuple[int, int, int]:
     return (r, g, b)
 
 
-def random_cartoon_face(rng: np.random.Generator, size: int) -> CartoonFace:
-    """Draw a reproducible identity: proportions, colours, hair style, accessories."""
+def random_cartoon_face(rng: np.random.Generator, size: int, textured: bool = True) -> CartoonFace:
+    """Draw a reproducible identity: proportions, colours, hair style, accessories. Without `textured`
+    the skin stays plain (no licensed picture is loaded); every other choice is the same."""
     rx = size * rng.uniform(0.16, 0.22)
     ry = rx * rng.uniform(1.12, 1.4)
     skin = SKIN_TONES[rng.integers(len(SKIN_TONES))] * rng.uniform(0.9, 1.05, 3)
@@ -125,7 +126,7 @@ def random_cartoon_face(rng: np.random.Generator, size: int) -> CartoonFace:
         glasses=bool(rng.random() < 0.15),
         blush=bool(rng.random() < 0.4),
         curls=curls,
-        texture=_skin_texture(rng, size) if rng.random() < 0.7 else None,
+        texture=_skin_texture(rng, size) if rng.random() < 0.7 and textured else None,
     )
 
 

@@ -3,6 +3,9 @@
 Steps per video: pick a subject (cartoon head or photo face), a background and a motion; then per
 frame: shifted background view, body layer, head layer bent by the expression and warped by the
 global pose, then a webcam look (colour grade, exposure flicker, sensor noise).
+
+`LoopingCartoon` draws the same kind of cartoon head frame by frame, for ever, for the app's
+synthetic camera feed.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from trainer.synthetic.backgrounds import background_view, random_background
+from trainer.synthetic.backgrounds import background_view, generated_background, random_background
 from trainer.synthetic.cartoon import FaceState, draw_body, draw_head, random_cartoon_face
 from trainer.synthetic.photo import draw_photo, random_photo_subject
 from trainer.synthetic.trajectory import HeadMotion, random_head_motion
@@ -111,9 +114,9 @@ def _rgba(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 class _CartoonSubject:
     """A cartoon head with its body (drawn once) and the pivots its pose turns about."""
 
-    def __init__(self, rng: np.random.Generator, size: int):
+    def __init__(self, rng: np.random.Generator, size: int, textured: bool = True):
         self.size = size
-        self.face = random_cartoon_face(rng, size)
+        self.face = random_cartoon_face(rng, size, textured)
         self.body = _rgba(*draw_body(self.face))
         (cx, cy), (_, ry) = self.face.center, self.face.radii
         self.head_pivot, self.body_pivot = (cx, cy + 0.9 * ry), (cx, float(size))
@@ -187,15 +190,17 @@ class LoopingCartoon:
 
     The motion is drawn for `period` frames with every curve periodic, so frame `index` is frame
     `index % period` and the loop has no seam. The same arguments always give the same pixels. Frames
-    are clean (no webcam grade or noise): one head drawing and two warps each, cheap enough for a live view.
+    are clean (no webcam grade or noise): one head drawing and two warps each, cheap enough for a live
+    view. Only generated pixels (no licensed picture), so nothing is loaded: it starts in milliseconds
+    on any thread.
     """
 
     def __init__(self, seed: int | tuple[int, ...], size: int = 256, period: int = 300):
         rng = np.random.default_rng(seed)
         self.size = size
         self.motion = random_head_motion(rng, period, loop=True)
-        self.background = random_background(rng, size)
-        self.subject = _CartoonSubject(rng, size)
+        self.background = generated_background(rng, size)
+        self.subject = _CartoonSubject(rng, size, textured=False)
 
     @property
     def period(self) -> int:
