@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from fomm_studio.config_catalog import resolve_config_for
 from fomm_studio.offline.animation_job import AnimationJob
 
 
@@ -18,7 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Transfer the motion of a driving video onto a source image (relative motion w.r.t. "
         "the first driving frame by default) and write an H.264 mp4 with the driving video's audio.",
     )
-    parser.add_argument("--config", required=True, type=Path, help="model config YAML")
+    parser.add_argument(
+        "--config", type=Path, help="model config YAML (default: detected from the checkpoint's tensors)"
+    )
     parser.add_argument(
         "--checkpoint", required=True, type=Path, help="checkpoint (original .pth.tar layout)"
     )
@@ -44,13 +47,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--side-by-side", action="store_true", help="write source | driving | result side by side"
     )
+    parser.add_argument(
+        "--paste-back",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="animate only the head of an avatar larger than the model's frame and paste it back at the "
+        "avatar's own resolution (default: on when the avatar is larger and a face is found)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    config, note = resolve_config_for(args.checkpoint, args.config)
+    if note is not None:
+        print(note, file=sys.stderr)
     job = AnimationJob(
-        config_path=args.config,
+        config_path=config,
         checkpoint_path=args.checkpoint,
         source_path=args.source,
         driving_path=args.driving,
@@ -60,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
         find_best_frame=args.find_best_frame,
         device=args.device,
         side_by_side=args.side_by_side,
+        paste_back=args.paste_back,
     )
     bar = _LazyBar(disable=args.quiet)
     try:

@@ -17,6 +17,8 @@ import numpy as np
 
 from engine import AnimationResult, AnimationSession, MotionOptions, load_models
 from engine.errors import FommError
+from fomm_studio.config_catalog import resolve_config_for
+from fomm_studio.live.paste_back import PasteBack, prepare_paste_back
 from fomm_studio.media import VideoReader, VideoWriter, read_image
 from fomm_studio.offline.landmarks import LandmarkDetector, check_landmark_weights, normalised_landmarks
 
@@ -39,9 +41,12 @@ class AnimationJob:
     find_best_frame: the reference is the driving frame whose face landmarks best match the source's
     (needs the face-alignment weights), instead of the first frame.
     side_by_side: write source | driving | result side by side instead of the result alone.
+    paste_back: animate only the head of an avatar larger than the model's frame and paste it back at
+    the avatar's own resolution (None: whenever the avatar is larger and a face is found).
+    config_path None: the config is detected from the checkpoint's tensors (`config_catalog`).
     """
 
-    config_path: str | Path
+    config_path: str | Path | None
     checkpoint_path: str | Path
     source_path: str | Path
     driving_path: str | Path
@@ -51,6 +56,7 @@ class AnimationJob:
     find_best_frame: bool = False
     device: str = "cpu"
     side_by_side: bool = False
+    paste_back: bool | None = None
 
     def run(self, progress: Progress | None = None, cancel: threading.Event | None = None) -> Path:
         """Animate and write `output_path`; raises AnimationCancelledError when `cancel` is set."""
@@ -59,12 +65,12 @@ class AnimationJob:
         source = read_image(self.source_path)
         if self.find_best_frame:
             check_landmark_weights()
-        session = self._session(source)
+        session, paste = self._session(source)
         steps = _Steps(progress, cancel, reader.frame_count * (2 if self.find_best_frame else 1))
         if self.find_best_frame:
             reference = best_reference_frame(source, reader, LandmarkDetector(self.device), steps)
             session.calibrate(reference)
-        return self._write(session, reader, steps)
+        return self._write(session, paste, reader, steps)
 
     def _check_output(self) -> None:
         output = Path(self.output_path)
@@ -76,14 +82,24 @@ class AnimationJob:
             if output.resolve() == Path(path).resolve():
                 raise FommError(f"{output}: the output would overwrite the {name}")
 
-    def _session(self, source: np.ndarray) -> AnimationSession:
-        models = load_models(self.config_path, self.checkpoint_path, device=self.device)
+    def _session(self, source: np.ndarray) -> tuple[AnimationSession, PasteBack | None]:
+        config, note = resolve_config_for(self.checkpoint_path, self.config_path)
+        if note is not None:
+            log.info("%s", note)
+        models = load_models(config, self.checkpoint_path, device=self.device)
         options = MotionOptions(relative=self.relative, adapt_movement_scale=self.adapt_scale)
         session = AnimationSession(models, options)
-        session.set_source(source)
-        return session
+        paste = None
+        if self.paste_back is not False:
+            paste = prepare_paste_back(source, models.config.frame_size)
+            if paste is None and self.paste_back:
+                log.info("paste-back not used: the avatar is no larger than the model's frame or has no face")
+        session.set_source(paste.source_crop if paste is not None else source)
+        return session, paste
 
-    def _write(self, session: AnimationSession, reader: VideoReader, steps: _Steps) -> Path:
+    def _write(
+        self, session: AnimationSession, paste: PasteBack | None, reader: VideoReader, steps: _Steps
+    ) -> Path:
         """Each output frame depends only on its driving frame and the reference frame, so streaming
         in order gives what animating forward and backward from the reference and joining would."""
         with VideoWriter(self.output_path, reader.fps_fraction) as writer:
@@ -92,14 +108,27 @@ class AnimationJob:
             for frame in reader:
                 steps.check_cancel()
                 result = session.animate(frame, with_extras={"driving"} if self.side_by_side else False)
-                writer.write(self._compose(session, result))
+                writer.write(even_sized(self._compose(session, paste, result)))
                 steps.advance()
         return Path(self.output_path)
 
-    def _compose(self, session: AnimationSession, result: AnimationResult) -> np.ndarray:
-        if not self.side_by_side or session.source_image is None or result.driving is None:
-            return result.image
-        return np.concatenate([session.source_image, result.driving, result.image], axis=1)
+    def _compose(
+        self, session: AnimationSession, paste: PasteBack | None, result: AnimationResult
+    ) -> np.ndarray:
+        image = paste.paste(result.image) if paste is not None else result.image
+        if not self.side_by_side or result.driving is None:
+            return image
+        if paste is not None:  # the avatar's own size: driving scaled to its height, then the result
+            h = image.shape[0]
+            return np.concatenate([cv2.resize(result.driving, (h, h)), image], axis=1)
+        assert session.source_image is not None  # set by _session
+        return np.concatenate([session.source_image, result.driving, image], axis=1)
+
+
+def even_sized(image: np.ndarray) -> np.ndarray:
+    """H.264 in yuv420p needs even width and height: drop a last odd row or column."""
+    h, w = image.shape[:2]
+    return image[: h - h % 2, : w - w % 2]
 
 
 class _Steps:

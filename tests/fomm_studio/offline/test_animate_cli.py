@@ -145,3 +145,28 @@ def test_subprocess_reports_a_bad_driving_video_without_traceback(args: dict[str
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and "driving.mp4" in done.stderr
     assert done.stderr.strip().count("\n") == 0
+
+
+def test_without_config_the_checkpoint_names_it_and_a_large_avatar_keeps_its_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The embedded default model, no --config: lite-256 is detected; a 613x600 portrait comes out at its
+    own (even) size with the head animated, or 256x256 with --no-paste-back."""
+    import cv2
+
+    from fomm_studio.model_registry import DEFAULT_CHECKPOINT
+    from fomm_studio.paths import ASSETS_DIR
+
+    portrait = read_image(ASSETS_DIR / "avatars" / "astronaut.png")
+    big = save_png(tmp_path / "big.png", cv2.resize(portrait, (600, 613)))
+    driving = make_video(tmp_path / "driving.mp4", frames=3, fps=10)
+    common = ["animate", "--quiet", "--checkpoint", str(DEFAULT_CHECKPOINT), "--source", str(big)]
+    assert main([*common, "--driving", str(driving), "--output", str(tmp_path / "full.mp4")]) == 0
+    assert "config: lite-256 (detected from the checkpoint)" in capsys.readouterr().err
+    full = read_video_frames(tmp_path / "full.mp4")
+    assert len(full) == 3 and full[0].shape == (612, 600, 3)
+    corner = np.abs(full[0][:40, :40].astype(int) - cv2.resize(portrait, (600, 613))[:40, :40]).mean()
+    assert corner < 6  # outside the head the avatar's own pixels (through H.264)
+    argv = [*common, "--driving", str(driving), "--output", str(tmp_path / "small.mp4"), "--no-paste-back"]
+    assert main(argv) == 0
+    assert read_video_frames(tmp_path / "small.mp4")[0].shape == (256, 256, 3)

@@ -1,0 +1,120 @@
+"""Animating a large portrait at its own resolution: the face is cropped to the model's frame size,
+animated, and pasted back into the full-resolution avatar.
+
+The model works at 256 x 256. Shrinking a 1024-pixel portrait whole into 256 pixels and showing the
+result blows a quarter-resolution face up four times. Instead only a square around the head (the
+face tracker's head box, `margin` times the face) is animated; the animated square is scaled back to
+the box and blended in with a feathered border (a raised-cosine ramp over `feather` of the side), so
+everything outside the head keeps the avatar's own pixels. The model's colours drift a little from
+the source; the drift measured on the border ring is removed before blending, so the seam does not
+show as a colour step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from fomm_studio.live.face_tracking import CropBox, Detector, HaarFaceDetector
+
+
+@dataclass(frozen=True)
+class PasteBackOptions:
+    """`margin`: head box side over face side; `feather`: blended border as a fraction of the side."""
+
+    margin: float = 2.0
+    feather: float = 0.12
+    raise_head: float = 0.1
+
+
+@dataclass(frozen=True)
+class PasteRegion:
+    """The square of the avatar that is animated: left, top, side in avatar pixels (inside the image)."""
+
+    left: int
+    top: int
+    side: int
+
+
+def plan_region(
+    avatar: np.ndarray, model_size: int, options: PasteBackOptions, detector: Detector | None = None
+) -> PasteRegion | None:
+    """The head square to animate, or None when paste-back buys nothing (the avatar is no larger than
+    the model's frame) or no face is found (then the whole avatar is animated as before)."""
+    h, w = avatar.shape[:2]
+    if max(h, w) <= model_size:
+        return None
+    face = (detector or HaarFaceDetector())(avatar)
+    if face is None:
+        return None
+    x, y, fw, fh = face
+    box = CropBox(x + fw / 2, y + fh / 2 - options.raise_head * fh, options.margin * max(fw, fh))
+    side = int(min(round(box.size), h, w))
+    left = int(np.clip(round(box.cx - side / 2), 0, w - side))
+    top = int(np.clip(round(box.cy - side / 2), 0, h - side))
+    return PasteRegion(left, top, side)
+
+
+def feather_mask(side: int, feather: float) -> np.ndarray:
+    """1 inside, falling to 0 at the square's edges along a raised cosine. Shapes: -> (side, side, 1)."""
+    ramp = max(1, round(side * feather))
+    edge = np.minimum(np.arange(side), np.arange(side)[::-1]).astype(np.float32)  # distance to the edge
+    profile = np.clip(edge / ramp, 0.0, 1.0)
+    profile = 0.5 - 0.5 * np.cos(np.pi * profile)
+    return (np.minimum(profile[:, None], profile[None, :]))[:, :, None].astype(np.float32)
+
+
+class PasteBack:
+    """One avatar's paste-back: the crop the model animates and the full-resolution composite."""
+
+    def __init__(self, avatar: np.ndarray, region: PasteRegion, model_size: int, feather: float):
+        self.avatar = np.ascontiguousarray(avatar)
+        self.region = region
+        self.model_size = model_size
+        s = region.side
+        self._original = self.avatar[region.top : region.top + s, region.left : region.left + s].astype(
+            np.float32
+        )
+        self._mask = feather_mask(s, feather)
+        self._ring = (self._mask[:, :, 0] > 0.05) & (self._mask[:, :, 0] < 0.95)  # the blended border
+
+    @property
+    def source_crop(self) -> np.ndarray:
+        """The head square at the model's frame size (what the engine animates). Shapes: (S, S, 3)."""
+        return self.crop_of(self.avatar)
+
+    def crop_of(self, image: np.ndarray) -> np.ndarray:
+        """The same square of another image of the avatar's size (else the image unchanged)."""
+        if image.shape[:2] != self.avatar.shape[:2]:
+            return image
+        r = self.region
+        square = image[r.top : r.top + r.side, r.left : r.left + r.side]
+        return cv2.resize(square, (self.model_size, self.model_size), interpolation=cv2.INTER_AREA)
+
+    def paste(self, animated: np.ndarray) -> np.ndarray:
+        """The avatar at full resolution with the animated head blended in. Shapes: (S, S, 3) ->
+        the avatar's (H, W, 3) uint8."""
+        r = self.region
+        up = cv2.resize(animated, (r.side, r.side), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+        if self._ring.any():  # remove the model's colour drift where the two images meet
+            up += self._original[self._ring].mean(axis=0) - up[self._ring].mean(axis=0)
+        blended = self._mask * up + (1.0 - self._mask) * self._original
+        out = self.avatar.copy()
+        out[r.top : r.top + r.side, r.left : r.left + r.side] = np.clip(blended + 0.5, 0, 255).astype(
+            np.uint8
+        )
+        return out
+
+
+def prepare_paste_back(
+    avatar: np.ndarray,
+    model_size: int,
+    options: PasteBackOptions | None = None,
+    detector: Detector | None = None,
+) -> PasteBack | None:
+    """A `PasteBack` for this avatar, or None when the whole avatar should be animated (see `plan_region`)."""
+    options = options or PasteBackOptions()
+    region = plan_region(avatar, model_size, options, detector)
+    return None if region is None else PasteBack(avatar, region, model_size, options.feather)
