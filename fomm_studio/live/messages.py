@@ -25,6 +25,7 @@ class LiveOptions:
     smoothing: bool = False
     smoothing_strength: float = 0.5
     overlays: OverlayOptions = field(default_factory=OverlayOptions)
+    paste_back: bool = True  # an avatar larger than the model's frame: animate its head, keep its size
 
     @property
     def motion(self) -> MotionOptions:

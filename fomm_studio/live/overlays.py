@@ -56,6 +56,20 @@ def resize_to(image: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(image, (size, size), interpolation=interp)
 
 
+def fit_display(image: np.ndarray, size: int) -> np.ndarray:
+    """Any (H, W, 3) image letterboxed into a (size, size) pane: scaled to fit, dark bars around."""
+    h, w = image.shape[:2]
+    if h == w:
+        return resize_to(image, size)
+    scale = size / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    pane = np.zeros((size, size, 3), np.uint8)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    pane[top : top + nh, left : left + nw] = cv2.resize(image, (nw, nh), interpolation=interp)
+    return pane
+
+
 def _colormap(values: np.ndarray, size: int) -> np.ndarray:
     """Float map in [0, 1] (h, w) -> RGB colour image (size, size, 3) with the TURBO colormap."""
     scaled = np.clip(values, 0.0, 1.0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +36,8 @@ from fomm_studio.live.messages import (
     StartRecording,
     StopRecording,
 )
-from fomm_studio.live.overlays import Panes, compose_panes, resize_to
+from fomm_studio.live.overlays import Panes, compose_panes, fit_display, resize_to
+from fomm_studio.live.paste_back import PasteBack, prepare_paste_back
 from fomm_studio.live.recorder import Recorder
 from fomm_studio.live.smoothing import KeypointSmoother
 from fomm_studio.live.virtual_camera import VirtualCamera
@@ -97,6 +98,8 @@ class LivePipeline:
         self._snapshot_path: Path | None = None
         self._virtual_camera: VirtualCamera | None = None
         self._avatar_display: np.ndarray | None = None
+        self._avatar_image: np.ndarray | None = None  # the avatar as the user gave it
+        self._paste: PasteBack | None = None
 
     # -- commands ------------------------------------------------------------------------------
     def apply(self, command: Command) -> None:
@@ -120,7 +123,13 @@ class LivePipeline:
             self.set_virtual_camera(command.enabled)
 
     def set_avatar(self, image: np.ndarray, name: str = "") -> None:
-        self.session.set_source(image)
+        """Animate `image`; one larger than the model's frame has its head animated and pasted back at
+        full resolution (when the option is on and a face is found)."""
+        paste = None
+        if self.options.paste_back:
+            paste = prepare_paste_back(image, self.session.frame_size)
+        self.session.set_source(paste.source_crop if paste is not None else image)
+        self._avatar_image, self._paste = image, paste
         self.avatar_name = name
         source_image = self.session.source_image
         self._avatar_display = None if source_image is None else resize_to(source_image, self.display_size)
@@ -143,6 +152,8 @@ class LivePipeline:
             self.reset_calibration()
         if (options.smoothing, options.smoothing_strength) != (old.smoothing, old.smoothing_strength):
             self._set_smoothing(options)
+        if options.paste_back != old.paste_back and self._avatar_image is not None:
+            self.set_avatar(self._avatar_image, self.avatar_name)
 
     def _set_smoothing(self, options: LiveOptions) -> None:
         enabled = options.smoothing
@@ -197,7 +208,12 @@ class LivePipeline:
         result = self.session.animate(crop, with_extras=self.options.overlays.extras)
         t3 = time.perf_counter()
         panes = compose_panes(result, crop, self._avatar_display, self.options.overlays, self.display_size)
-        self._outputs(result.image, crop, panes)
+        output = result.image
+        if self._paste is not None:
+            output = self._paste.paste(result.image)
+            if not self.options.overlays.any:  # overlays stay on the crop the model sees
+                panes = replace(panes, output=fit_display(output, self.display_size))
+        self._outputs(output, crop, panes)
         t4 = time.perf_counter()
         keypoints = result.timings.get("keypoints", 0.0)
         timings = {
@@ -252,7 +268,7 @@ class LivePipeline:
         if self.recorder is not None:
             self._record(image, crop)
         if self._virtual_camera is not None:
-            self._virtual_camera.send(resize_to(image, self.display_size))
+            self._virtual_camera.send(fit_display(image, self.display_size))
 
     # -- outputs -------------------------------------------------------------------------------
     def _save_snapshot(self, path: Path, image: np.ndarray) -> None:
@@ -278,9 +294,11 @@ class LivePipeline:
         frame = output
         if self._record_side_by_side:
             side = output.shape[0]
-            avatar = self.session.source_image
+            avatar = self._avatar_image if self._paste is not None else self.session.source_image
             assert avatar is not None  # step() checked it
-            frame = np.hstack([resize_to(crop, side), resize_to(avatar, side), output])
+            if avatar.shape != output.shape:
+                avatar = resize_to(avatar, side)
+            frame = np.hstack([resize_to(crop, side), avatar, output])
         self.recorder.write(frame, self._capture_time)
 
     def stop_recording(self) -> None:

@@ -138,3 +138,24 @@ def test_overlays_ask_the_engine_only_for_their_own_arrays(tiny_models) -> None:
     pipeline.step()
     pipeline.close()
     assert asked == [frozenset({"mask"})]
+
+
+def test_a_large_portrait_is_animated_at_its_own_resolution(tiny_models, tmp_path: Path) -> None:
+    """Snapshot and recording get the full-resolution paste-back; overlays stay on the crop."""
+    from fomm_studio.paths import ASSETS_DIR
+
+    portrait = read_image(ASSETS_DIR / "avatars" / "astronaut.png")  # 512 x 512, a real face
+    pipeline = tiny_live_pipeline(tiny_models, ASSETS_DIR / "avatars" / "astronaut.png")
+    pipeline.apply(Snapshot(tmp_path / "full.png"))
+    plain = pipeline.step()
+    snapshot = read_image(tmp_path / "full.png")
+    assert snapshot.shape == portrait.shape  # 512 x 512, not the tiny model's 64 x 64
+    assert np.abs(snapshot[:30, :30].astype(int) - portrait[:30, :30]).max() <= 1  # untouched corner
+    pipeline.set_options(LiveOptions(face_crop=False, overlays=OverlayOptions(keypoints=True)))
+    with_overlays = pipeline.step()
+    assert not np.array_equal(plain.panes.output, with_overlays.panes.output)
+    pipeline.set_options(LiveOptions(face_crop=False, paste_back=False))
+    pipeline.apply(Snapshot(tmp_path / "model.png"))
+    pipeline.step()
+    pipeline.close()
+    assert read_image(tmp_path / "model.png").shape == (64, 64, 3)
