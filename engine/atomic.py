@@ -37,11 +37,13 @@ def _current_umask() -> int:
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """`data` under `path`, complete or not at all (see `atomic_open`)."""
     with atomic_open(path, "wb") as handle:
         handle.write(data)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
+    """`text` under `path`, complete or not at all (see `atomic_open`)."""
     with atomic_open(path, "w") as handle:
         handle.write(text)
 

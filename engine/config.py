@@ -23,12 +23,16 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class FlipParams:
+    """dataset_params.augmentation_params.flip_param: mirror the pair left-right, swap its time order."""
+
     horizontal_flip: bool = False
     time_flip: bool = False
 
 
 @dataclass(frozen=True)
 class JitterParams:
+    """augmentation_params.jitter_param: random colour jitter applied alike to both frames."""
+
     brightness: float = 0.0
     contrast: float = 0.0
     saturation: float = 0.0
@@ -37,16 +41,22 @@ class JitterParams:
 
 @dataclass(frozen=True)
 class CropParams:
+    """augmentation_params.crop_param: random crop of the pair to `size` (the original's format)."""
+
     size: tuple[int, ...] = (256, 256)
 
 
 @dataclass(frozen=True)
 class ResizeParams:
+    """augmentation_params.resize_param: random rescale of the pair (the original's format)."""
+
     ratio: tuple[float, ...] = (1.0, 1.0)
 
 
 @dataclass(frozen=True)
 class AugmentationParams:
+    """dataset_params.augmentation_params: what the trainer varies so the model generalises."""
+
     flip_param: FlipParams | None = None
     jitter_param: JitterParams | None = None
     crop_param: CropParams | None = None
@@ -55,6 +65,8 @@ class AugmentationParams:
 
 @dataclass(frozen=True)
 class DatasetParams:
+    """dataset_params: where the videos are and the frame shape every frame is resized to."""
+
     root_dir: str = ""
     frame_shape: tuple[int, ...] = (256, 256, 3)
     id_sampling: bool = False
@@ -64,6 +76,8 @@ class DatasetParams:
 
 @dataclass(frozen=True)
 class CommonParams:
+    """model_params.common_params: K keypoints, image channels, and whether keypoints carry Jacobians."""
+
     num_kp: int
     num_channels: int
     estimate_jacobian: bool
@@ -71,6 +85,8 @@ class CommonParams:
 
 @dataclass(frozen=True)
 class KPDetectorParams:
+    """model_params.kp_detector_params: the keypoint hourglass (Sec. 3.1); softmax temperature."""
+
     temperature: float
     block_expansion: int
     max_features: int
@@ -82,6 +98,8 @@ class KPDetectorParams:
 
 @dataclass(frozen=True)
 class DenseMotionParams:
+    """generator_params.dense_motion_params: the hourglass predicting masks and occlusion (Sec. 3.2)."""
+
     block_expansion: int
     max_features: int
     num_blocks: int
@@ -91,6 +109,8 @@ class DenseMotionParams:
 
 @dataclass(frozen=True)
 class GeneratorParams:
+    """model_params.generator_params: the occlusion-aware encoder-decoder (Sec. 3.2)."""
+
     block_expansion: int
     max_features: int
     num_down_blocks: int
@@ -101,6 +121,8 @@ class GeneratorParams:
 
 @dataclass(frozen=True)
 class DiscriminatorParams:
+    """model_params.discriminator_params: the multi-scale patch discriminator of the adv configs."""
+
     scales: tuple[float, ...] = (1.0,)
     block_expansion: int = 64
     max_features: int = 512
@@ -112,6 +134,8 @@ class DiscriminatorParams:
 
 @dataclass(frozen=True)
 class ModelParams:
+    """model_params: the three networks' sections."""
+
     common_params: CommonParams
     kp_detector_params: KPDetectorParams
     generator_params: GeneratorParams
@@ -120,6 +144,8 @@ class ModelParams:
 
 @dataclass(frozen=True)
 class TransformParams:
+    """train_params.transform_params: the random TPS warps of the equivariance losses (Sec. 3.3)."""
+
     sigma_affine: float
     sigma_tps: float
     points_tps: int
@@ -127,6 +153,8 @@ class TransformParams:
 
 @dataclass(frozen=True)
 class LossWeights:
+    """train_params.loss_weights: weight of each loss term (perceptual per VGG layer, per scale)."""
+
     generator_gan: float = 0.0
     discriminator_gan: float = 1.0
     feature_matching: tuple[float, ...] = (10.0, 10.0, 10.0, 10.0)
@@ -137,6 +165,8 @@ class LossWeights:
 
 @dataclass(frozen=True)
 class TrainParams:
+    """train_params: schedule, batch, pyramid scales and losses of a training run."""
+
     num_epochs: int = 100
     num_repeats: int = 1
     epoch_milestones: tuple[int, ...] = ()
@@ -156,6 +186,8 @@ class TrainParams:
 
 @dataclass(frozen=True)
 class NormalizationParams:
+    """animate_params.normalization_params: relative motion settings (Sec. 3.4, Eq. 10-11)."""
+
     adapt_movement_scale: bool = False
     use_relative_movement: bool = False
     use_relative_jacobian: bool = False
@@ -163,12 +195,16 @@ class NormalizationParams:
 
 @dataclass(frozen=True)
 class ReconstructionParams:
+    """reconstruction_params: the original evaluation script's settings (kept for round trips)."""
+
     num_videos: int | None = None
     format: str = ".mp4"
 
 
 @dataclass(frozen=True)
 class AnimateParams:
+    """animate_params: the original animation script's settings (kept for round trips)."""
+
     num_pairs: int = 50
     format: str = ".mp4"
     normalization_params: NormalizationParams = field(default_factory=NormalizationParams)
@@ -176,6 +212,8 @@ class AnimateParams:
 
 @dataclass(frozen=True)
 class VisualizerParams:
+    """visualizer_params: the original visualiser's settings (kept for round trips)."""
+
     kp_size: int = 5
     draw_border: bool = True
     colormap: str = "gist_rainbow"
@@ -183,6 +221,8 @@ class VisualizerParams:
 
 @dataclass(frozen=True)
 class FommConfig:
+    """One original-format YAML config: every section, frozen (a run's config never changes under it)."""
+
     model_params: ModelParams
     dataset_params: DatasetParams = field(default_factory=DatasetParams)
     train_params: TrainParams = field(default_factory=TrainParams)
@@ -261,12 +301,11 @@ def _build(cls: type[T], raw: object, source: str, prefix: str) -> T:
 
 
 def _convert(tp: Any, value: Any, source: str, dotted: str) -> Any:
+    """`value` checked and converted to the schema type `tp`; errors name the file and dotted key."""
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
         options = [a for a in typing.get_args(tp) if a is not type(None)]
-        if value is None:
-            return None
-        return _convert(options[0], value, source, dotted)
+        return None if value is None else _convert(options[0], value, source, dotted)
     if dataclasses.is_dataclass(tp):
         return _build(tp, value, source, dotted)  # type: ignore[arg-type]
     if origin is tuple:
@@ -274,23 +313,22 @@ def _convert(tp: Any, value: Any, source: str, dotted: str) -> Any:
             raise ConfigError(f"{source}: '{dotted}' must be a list, got {value!r}")
         item_type = typing.get_args(tp)[0]
         return tuple(_convert(item_type, v, source, f"{dotted}[{i}]") for i, v in enumerate(value))
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ConfigError(f"{source}: '{dotted}' must be true or false, got {value!r}")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"{source}: '{dotted}' must be an integer, got {value!r}")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{source}: '{dotted}' must be a number, got {value!r}")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            raise ConfigError(f"{source}: '{dotted}' must be a string, got {value!r}")
-        return value
-    raise TypeError(f"config schema has an unsupported type {tp!r} at {dotted}")  # a bug, not user input
+    if tp not in _SCALARS:
+        raise TypeError(f"config schema has an unsupported type {tp!r} at {dotted}")  # a bug, not user input
+    accepts, what = _SCALARS[tp]
+    if isinstance(value, bool) != (tp is bool) or not accepts(value):
+        raise ConfigError(f"{source}: '{dotted}' must be {what}, got {value!r}")
+    return float(value) if tp is float else value
+
+
+# Scalar schema types: (does a YAML value qualify, how an error names the type). bool is checked apart
+# (YAML's true is also a Python int).
+_SCALARS: dict[Any, tuple[Any, str]] = {
+    bool: (lambda v: isinstance(v, bool), "true or false"),
+    int: (lambda v: isinstance(v, int), "an integer"),
+    float: (lambda v: isinstance(v, (int, float)), "a number"),
+    str: (lambda v: isinstance(v, str), "a string"),
+}
 
 
 def _join(prefix: str, key: str) -> str:

@@ -31,23 +31,27 @@ def to_rgb_uint8(image: np.ndarray, name: str = "image") -> np.ndarray:
         raise ImageInputError(f"{name}: image of {image.shape[1]}x{image.shape[0]} pixels is too small")
     if image.dtype == np.uint8 and image.shape[2] == 3:
         return np.ascontiguousarray(image)  # the camera's case: no float round trip on the host
-    if image.dtype == np.uint8:
-        data = image.astype(np.float32) / 255.0
-    elif np.issubdtype(image.dtype, np.floating):
-        data = image.astype(np.float32)
-        if not np.isfinite(data).all():
-            raise ImageInputError(f"{name}: float image contains NaN or infinity")
-        data = np.clip(data, 0.0, 1.0)
-    elif image.dtype == np.uint16:
-        data = image.astype(np.float32) / 65535.0
-    else:
-        raise ImageInputError(f"{name}: unsupported pixel type {image.dtype} (use uint8 or float in [0, 1])")
+    data = _to_unit_float(image, name)
     if data.shape[2] == 1:
         data = np.repeat(data, 3, axis=2)
     elif data.shape[2] == 4:
         alpha = data[:, :, 3:4]
         data = data[:, :, :3] * alpha + (1.0 - alpha)  # over white
     return np.ascontiguousarray(np.round(data * 255.0).astype(np.uint8))
+
+
+def _to_unit_float(image: np.ndarray, name: str) -> np.ndarray:
+    """uint8, uint16 or float in [0, 1] -> float32 in [0, 1], same shape."""
+    if image.dtype == np.uint8:
+        return image.astype(np.float32) / 255.0
+    if image.dtype == np.uint16:
+        return image.astype(np.float32) / 65535.0
+    if not np.issubdtype(image.dtype, np.floating):
+        raise ImageInputError(f"{name}: unsupported pixel type {image.dtype} (use uint8 or float in [0, 1])")
+    data = image.astype(np.float32)
+    if not np.isfinite(data).all():
+        raise ImageInputError(f"{name}: float image contains NaN or infinity")
+    return np.clip(data, 0.0, 1.0)
 
 
 def fit_square(image: np.ndarray, mode: FitMode = "crop") -> np.ndarray:

@@ -47,32 +47,44 @@ class Calibrate:
 
 @dataclass(frozen=True)
 class SetOptions:
+    """Apply new user toggles from the next frame on."""
+
     options: LiveOptions
 
 
 @dataclass(frozen=True)
 class ChangeFeed:
+    """Switch the camera side: 'auto', a camera index, 'synthetic' or a video file path."""
+
     spec: str
 
 
 @dataclass(frozen=True)
 class StartRecording:
+    """Record the clean output (optionally driving | avatar | output) to an mp4."""
+
     path: Path
     side_by_side: bool = False
 
 
 @dataclass(frozen=True)
 class StopRecording:
+    """Finish the recording; its path or error comes back as a notice."""
+
     pass
 
 
 @dataclass(frozen=True)
 class Snapshot:
+    """Save the next frame's clean output as a PNG."""
+
     path: Path
 
 
 @dataclass(frozen=True)
 class SetVirtualCamera:
+    """Send the output to a virtual webcam (pyvirtualcam) or stop sending it."""
+
     enabled: bool
 
 
