@@ -14,6 +14,7 @@ COMMAND_MODULES: tuple[str, ...] = ("animate", "train", "reconstruct", "synth", 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """`fomm` with one sub-parser per module of fomm_studio.commands."""
     parser = argparse.ArgumentParser(prog="fomm", description="First Order Motion Model tools.")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks on errors")
     subparsers = parser.add_subparsers(dest="command", required=True)
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one sub-command; a user error is one line on stderr and exit code 2 (--debug: traceback)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

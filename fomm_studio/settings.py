@@ -121,6 +121,7 @@ def default_animation_path(settings: Settings, source: Path, driving: Path) -> P
 
 
 def settings_path() -> Path:
+    """The settings file (see `config_dir`)."""
     return config_dir() / SETTINGS_FILE
 
 

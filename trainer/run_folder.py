@@ -30,10 +30,12 @@ OUTCOMES = {"end": "finished", "stopped": "stopped", "error": "failed"}
 
 
 def checkpoint_name(step: int) -> str:
+    """Zero-padded so names sort by step."""
     return f"step-{step:08d}.pth.tar"
 
 
 def sample_name(step: int) -> str:
+    """Zero-padded so names sort by step."""
     return f"step-{step:08d}.png"
 
 

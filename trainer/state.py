@@ -61,6 +61,7 @@ def rng_state() -> dict[str, Any]:
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore torch's, numpy's and Python's generators (the inverse of `rng_state`), for exact resume."""
     torch.set_rng_state(state["torch"])
     n = state["numpy"]
     np.random.set_state(

@@ -41,6 +41,8 @@ class ModuleWarmStart:
 
 @dataclass(frozen=True)
 class WarmStartReport:
+    """What `--init-from` took from a checkpoint, module by module (logged and in events.jsonl)."""
+
     path: str
     modules: list[ModuleWarmStart]
 
@@ -75,6 +77,7 @@ class InitWeights:
 
 
 def state_shapes(models: Mapping[str, nn.Module]) -> dict[str, dict[str, torch.Size]]:
+    """Module name -> {state-dict key: shape}, what a checkpoint's tensors must fit."""
     return {name: {k: v.shape for k, v in m.state_dict().items()} for name, m in models.items()}
 
 

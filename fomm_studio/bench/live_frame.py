@@ -181,6 +181,7 @@ def measure_live(
 
 
 def timing_line(timing: LiveTiming) -> str:
+    """One printable line per variant: ms per stage, fps, size and fidelity."""
     line = (
         f"{timing.name}: frame {timing.frame_ms:.1f} ms (keypoints {timing.keypoints_ms:.1f} ms, "
         f"generator {timing.generator_ms:.1f} ms), {timing.fps:.1f} fps, "

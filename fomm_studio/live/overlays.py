@@ -78,6 +78,7 @@ def _colormap(values: np.ndarray, size: int) -> np.ndarray:
 
 
 def blend(image: np.ndarray, layer: np.ndarray, alpha: float) -> np.ndarray:
+    """`layer` over `image` at opacity `alpha` (same shapes)."""
     return cv2.addWeighted(image, 1.0 - alpha, layer, alpha, 0.0)
 
 
@@ -105,6 +106,7 @@ def mask_colors(mask: np.ndarray, size: int) -> np.ndarray:
 
 
 def blend_masks(image: np.ndarray, mask: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+    """Part masks (K+1, h, w) as keypoint-coloured regions over the image."""
     return blend(image, mask_colors(mask, image.shape[0]), alpha)
 
 

@@ -24,6 +24,8 @@ class VirtualCameraError(FommError):
 
 @dataclass(frozen=True)
 class Availability:
+    """Whether a virtual camera can be used here, and if not, what to install."""
+
     available: bool
     reason: str
 

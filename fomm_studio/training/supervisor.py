@@ -30,10 +30,12 @@ LOG_NAME = "train.log"
 
 
 def status_path(run_dir: Path) -> Path:
+    """Where the supervisor records the training's pid and exit code."""
     return run_dir / STATUS_NAME
 
 
 def log_path(run_dir: Path) -> Path:
+    """The training's combined stdout and stderr."""
     return run_dir / LOG_NAME
 
 
@@ -50,6 +52,7 @@ class ProcessStatus:
 
 
 def write_status(path: Path, status: ProcessStatus) -> None:
+    """Atomically, so a reader never sees half a status."""
     atomic_write_text(path, json.dumps(status.__dict__) + "\n")
 
 
@@ -105,6 +108,7 @@ def _signal(pid: int, signum: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command after `--`, recording its status; exits with its exit code."""
     parser = argparse.ArgumentParser(prog="python -m fomm_studio.training.supervisor")
     parser.add_argument("--status", type=Path, required=True, help="status file to write (process.json)")
     parser.add_argument("command", nargs=argparse.REMAINDER, help="-- then the command and its arguments")

@@ -15,6 +15,7 @@ MARGIN = 8  # extra pixels on each side, so the drift never shows a border
 
 
 def random_color(rng: np.random.Generator, low: int = 20, high: int = 235) -> np.ndarray:
+    """An RGB colour away from pure black and white. Shapes: -> (3,) float32."""
     return rng.integers(low, high, 3).astype(np.float32)
 
 

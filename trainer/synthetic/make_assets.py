@@ -33,6 +33,7 @@ def astronaut_avatar() -> np.ndarray:
 
 
 def avatar_license() -> str:
+    """The LICENSE entry of the bundled avatar (where the picture comes from and its terms)."""
     info = LICENSED_IMAGES["astronaut"]
     return "\n".join(
         [
@@ -56,6 +57,7 @@ def avatar_license() -> str:
 
 
 def assets_readme() -> str:
+    """assets/README.md: what each bundled file is and how it was made."""
     return "\n".join(
         [
             "# FOMM Studio assets",
@@ -95,6 +97,7 @@ def make_assets(out: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write the bundled assets into --out, byte for byte reproducibly."""
     parser = argparse.ArgumentParser(description="Regenerate FOMM Studio's avatars and sample driving clip.")
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[2] / "assets")
     args = parser.parse_args(argv)
