@@ -11,6 +11,7 @@ from pathlib import Path
 
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
 from engine.errors import FommError, MissingWeightsError
+from fomm_studio.devices import DeviceChoice, DeviceReport, concrete_device, device_choices
 from fomm_studio.live.cropping import center_crop, plain_cropper
 from fomm_studio.live.feeds import (
     CameraLostError,
@@ -136,6 +137,8 @@ __all__ = [
     "ChangeFeed",
     "CheckpointRow",
     "Command",
+    "DeviceChoice",
+    "DeviceReport",
     "FeedError",
     "FeedSetup",
     "FommError",
@@ -178,8 +181,10 @@ __all__ = [
     "center_crop",
     "check_edits",
     "compose_panes",
+    "concrete_device",
     "cuda_device_count",
     "default_run_dir",
+    "device_choices",
     "inference_context",
     "kill_training",
     "load_models",
