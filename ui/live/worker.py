@@ -35,6 +35,7 @@ class LiveWorker(QObject):
     """Reads, animates and publishes frames until `request_stop()`. Lives in its own QThread."""
 
     frame_ready = Signal(object)  # LiveFrame; take the newest with take_latest()
+    device_ready = Signal(object)  # DeviceReport, once the models are loaded
     source_state = Signal(str, str)  # state ('starting' | 'ok' | 'waiting' | 'lost'), text
     notice = Signal(object)  # Notice
     failed = Signal(str)
@@ -77,6 +78,7 @@ class LiveWorker(QObject):
             with inference_context():
                 self.source_state.emit("starting", "Loading model…")
                 self.pipeline = self._factory()
+                self.device_ready.emit(self.pipeline.device_report())
                 self._loop(self.pipeline)
         except WORKER_ERRORS as exc:
             log.warning("live worker failed: %s", exc, exc_info=not isinstance(exc, FommError))
