@@ -18,6 +18,7 @@ from fomm_studio.live.feeds import (
     FeedError,
     FrameFeed,
     SyntheticFeed,
+    VideoFeedError,
     VideoFileFeed,
 )
 from fomm_studio.live.launch import LiveSpec, ModelCache, make_feed, pipeline_factory
@@ -175,6 +176,7 @@ __all__ = [
     "StopRecording",
     "SyntheticFeed",
     "TrainEdits",
+    "VideoFeedError",
     "VideoFileFeed",
     "VideoReader",
     "build_command",
