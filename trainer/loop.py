@@ -10,7 +10,8 @@ Each step: kp_detector + generator forward on a (source, driving) pair, the loss
 `trainer.losses` summed, one Adam step each (betas 0.5, 0.999; a frozen network is not stepped), then
 a discriminator step when the config has a GAN term. With `--amp` on CUDA the networks run in bf16
 (fp16 with loss scaling on GPUs without bf16) and the losses in float32 (trainer.precision). The
-logged loss terms reach the host together, in one copy per step. Learning rates follow MultiStepLR(epoch_milestones, gamma 0.1) per epoch.
+logged loss terms reach the host together, in one copy per step. Learning rates follow
+MultiStepLR(epoch_milestones, gamma 0.1) per epoch.
 Sampling and the TPS warps are pure functions of (seed, epoch, position), and the checkpoint holds
 models, optimizers, schedulers, counters and RNG states, so `--resume` continues with exactly the
 losses of an uninterrupted run. A `STOP` file in the run folder, or SIGTERM, saves and exits cleanly.

@@ -68,8 +68,9 @@ class ProcessControls(QGroupBox):
         self.workers.setSpecialValueText("Auto")  # shown for AUTO_WORKERS
         self.workers.setValue(AUTO_WORKERS)
         self.workers.setToolTip(
-            "DataLoader worker processes preparing the next batches. Auto: up to 4 per process on CUDA "
-            "(one core stays with the GPU's process), none on the CPU, where they would take the model's cores"
+            "DataLoader worker processes preparing the next batches. Auto: up to 4 per process on "
+            "CUDA (one core stays with the GPU's process), none on the CPU, where they would take the "
+            "model's cores"
         )
         self.device_combo.currentIndexChanged.connect(self._on_device_changed)
         form.addRow("Device", self.device_combo)

@@ -103,3 +103,18 @@ def test_the_animate_tab_offers_the_same_devices_auto_first_and_hands_its_choice
         panel.start_job()
     assert asked == ["cuda:0"] and panel.settings.animate_device == "cuda:0"
     qtbot.waitUntil(lambda: panel.run_button.isEnabled(), timeout=10000)
+
+
+def test_main_device_argument_reaches_the_live_tab(monkeypatch, make_window, tiny_entry) -> None:
+    from fomm_studio.api import FommError, Settings
+    from ui.app import build_parser, check_arguments
+
+    stub_gpus(monkeypatch, ("NVIDIA H200", "NVIDIA L4"))
+    registry, entry = tiny_entry
+    settings = Settings(model_id=entry.model_id, camera="synthetic")
+    check_arguments(build_parser().parse_args(["--device", "cuda:1"]), settings, registry)
+    assert settings.live_device == "cuda:1"
+    window = make_window(settings)
+    assert window.live.device == "cuda:1" and window.live.device_picker.value() == "cuda:1"
+    with pytest.raises(FommError, match=r"'cuda:2' requested but torch sees 2 CUDA GPU"):
+        check_arguments(build_parser().parse_args(["--device", "cuda:2"]), Settings(), registry)
