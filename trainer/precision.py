@@ -3,7 +3,7 @@ region every loss term runs in, and optimizer steps that cope with frozen networ
 
 bf16 has float32's exponent range, so gradients cannot underflow and no loss scaling is needed: it is
 used wherever the GPU supports it (Ampere and newer). Older GPUs get fp16 with a `GradScaler`, whose
-state goes into the checkpoint. Either way only the networks run in reduced precision; every loss term
+state goes into the checkpoint (and which reads its inf check on the host once per optimizer step). Either way only the networks run in reduced precision; every loss term
 (multi-scale L1 and SSIM, VGG-19 perceptual, LSGAN, the TPS equivariance with its 2x2 inverse) is
 computed in float32, where SSIM's differences of nearly equal moments and the inverse keep their
 accuracy.
