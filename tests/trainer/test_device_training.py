@@ -236,3 +236,17 @@ def test_a_run_saved_on_the_cpu_resumes_onto_the_gpu(tmp_path: Path) -> None:
     assert {p.device.type for m in on_gpu.models.values() for p in m.parameters()} == {"meta"}
     moments = on_gpu.optimizers["generator"].state_dict()["state"].values()
     assert {m["exp_avg"].device.type for m in moments} == {"meta"}
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_amp_steps_on_a_real_gpu_with_a_frozen_detector(dtype: torch.dtype) -> None:
+    if dtype == torch.bfloat16 and not torch.cuda.is_bf16_supported():
+        pytest.skip("this GPU has no bf16")
+    config = tiny_config(lr_kp_detector=0.0)
+    cuda = torch.device("cuda", 0)
+    run = tiny_run(config, cuda, make_scaler(dtype), dtype)
+    assert run.scaler.is_enabled() == (dtype == torch.float16)
+    for _ in range(3):
+        losses = losses_to_host(run.inputs.info, train_step(run, batch(config)))
+    assert all(isinstance(v, float) and v == v for v in losses.values())  # finite, not NaN
