@@ -6,6 +6,7 @@ checkpoint and keypoint-algebra helpers re-exported below.
 
 from engine.checkpoint import load_checkpoint, save_checkpoint
 from engine.config import FommConfig, config_from_dict, config_to_dict, load_config
+from engine.cost import live_frame_gflops
 from engine.errors import (
     CheckpointError,
     CheckpointMismatchError,
@@ -35,6 +36,7 @@ __all__ = [
     "build_models",
     "config_from_dict",
     "config_to_dict",
+    "live_frame_gflops",
     "load_checkpoint",
     "load_config",
     "load_models",

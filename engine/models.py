@@ -105,14 +105,25 @@ def check_fits(config_path: str | Path, checkpoint_path: str | Path) -> FommConf
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
-    """'cpu', 'cuda', 'cuda:1' or 'auto' -> a usable device; asking for CUDA without one is an error."""
+    """'cpu', 'cuda', 'cuda:1' or 'auto' -> a usable device; asking for CUDA without one, for a GPU
+    index torch does not see, or for an unknown device type is an error naming the choice."""
     if isinstance(device, torch.device):
         return device
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    resolved = torch.device(device)
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        from engine.errors import FommError
+    from engine.errors import FommError
 
+    try:
+        resolved = torch.device(device)
+    except RuntimeError:
+        raise FommError(f"device '{device}' is not one of cpu, cuda, cuda:N or auto") from None
+    if resolved.type != "cuda":
+        return resolved
+    if not torch.cuda.is_available():
         raise FommError(f"device '{device}' requested but CUDA is not available on this machine")
+    count = torch.cuda.device_count()
+    if resolved.index is not None and resolved.index >= count:
+        raise FommError(
+            f"device '{device}' requested but torch sees {count} CUDA GPU(s) (cuda:0 to cuda:{count - 1})"
+        )
     return resolved

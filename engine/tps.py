@@ -35,7 +35,8 @@ class TPSTransform:
         """Identity plus Gaussian noise: sigma_affine on theta, sigma_tps on the spline weights.
 
         Drawn on the CPU from `generator` (reproducible on any device), then moved to the device and
-        dtype of `like` when given."""
+        dtype of `like` when given: without blocking, so a training step does not wait for the GPU to
+        finish the previous one (pageable memory is staged at once, so this is safe)."""
         noise = torch.randn(batch_size, 2, 3, generator=generator) * params.sigma_affine
         theta = noise + torch.eye(2, 3).view(1, 2, 3)
         n = params.points_tps
@@ -45,7 +46,9 @@ class TPSTransform:
             return cls(theta, control_points, control_params)
         device, dtype = like.device, like.dtype
         return cls(
-            theta.to(device, dtype), control_points.to(device, dtype), control_params.to(device, dtype)
+            theta.to(device, dtype, non_blocking=True),
+            control_points.to(device, dtype, non_blocking=True),
+            control_params.to(device, dtype, non_blocking=True),
         )
 
     @property

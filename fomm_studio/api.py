@@ -11,12 +11,14 @@ from pathlib import Path
 
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
 from engine.errors import FommError, MissingWeightsError
+from fomm_studio.devices import DeviceChoice, DeviceReport, concrete_device, device_choices
 from fomm_studio.live.cropping import center_crop, plain_cropper
 from fomm_studio.live.feeds import (
     CameraLostError,
     FeedError,
     FrameFeed,
     SyntheticFeed,
+    VideoFeedError,
     VideoFileFeed,
 )
 from fomm_studio.live.launch import LiveSpec, ModelCache, make_feed, pipeline_factory
@@ -136,6 +138,8 @@ __all__ = [
     "ChangeFeed",
     "CheckpointRow",
     "Command",
+    "DeviceChoice",
+    "DeviceReport",
     "FeedError",
     "FeedSetup",
     "FommError",
@@ -172,14 +176,17 @@ __all__ = [
     "StopRecording",
     "SyntheticFeed",
     "TrainEdits",
+    "VideoFeedError",
     "VideoFileFeed",
     "VideoReader",
     "build_command",
     "center_crop",
     "check_edits",
     "compose_panes",
+    "concrete_device",
     "cuda_device_count",
     "default_run_dir",
+    "device_choices",
     "inference_context",
     "kill_training",
     "load_models",

@@ -35,6 +35,7 @@ class Settings:
     model_id: str = "default-lite-256"
     custom_models: list[dict[str, str]] = field(default_factory=list)
     camera: str = "auto"
+    live_device: str = "auto"  # 'auto', 'cpu' or 'cuda:N' (see fomm_studio.devices)
     face_crop: bool = True
     mirror: bool = True
     relative: bool = True
@@ -55,7 +56,7 @@ class Settings:
     animate_driving: str = ""
     animate_output: str = ""
     animate_find_best_frame: bool = False
-    animate_device: str = "cpu"
+    animate_device: str = "auto"
     train_dataset: str = ""
     train_run_dir: str = ""
     train_config: str = ""  # a preset name or a config file path

@@ -163,8 +163,10 @@ def tiny_live_builder(
     display_size: int = 96,
     session_class: type[AnimationSession] | None = None,
     pipeline_class: type[LivePipeline] = LivePipeline,
+    pipelined: bool = False,
 ) -> Callable[[], LivePipeline]:
-    """`tiny_live_pipeline` as the builder a `LiveWorker` calls: the models load in the worker's thread."""
+    """`tiny_live_pipeline` as the builder a `LiveWorker` calls: the models load in the worker's thread.
+    `pipelined` reads and crops on a capture thread, as the app's live view does."""
 
     def build() -> LivePipeline:
         return tiny_live_pipeline(
@@ -175,6 +177,7 @@ def tiny_live_builder(
             display_size=display_size,
             session_class=session_class,
             pipeline_class=pipeline_class,
+            pipelined=pipelined,
         )
 
     return build

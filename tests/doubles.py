@@ -5,6 +5,8 @@ from __future__ import annotations
 from types import TracebackType
 
 import numpy as np
+import torch
+from pytest import MonkeyPatch
 
 from fomm_studio.live.feeds import CameraLostError, FrameFeed
 
@@ -45,3 +47,17 @@ class FlakyFeed:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def stub_gpus(monkeypatch: MonkeyPatch, names: tuple[str, ...], current: int = 0) -> None:
+    """Make torch report CUDA GPUs named `names` (`current` the current one) on a machine without any:
+    enough for device choices, 'auto' and the names shown; nothing may run on them."""
+
+    def device_name(device: int | torch.device | None = None) -> str:
+        index = device if isinstance(device, int) else getattr(device, "index", None)
+        return names[current if index is None else index]
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: len(names))
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: current)
+    monkeypatch.setattr(torch.cuda, "get_device_name", device_name)

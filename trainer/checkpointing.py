@@ -23,9 +23,10 @@ from trainer.visualize import sample_strip
 class CheckpointSaver:
     """Rank 0 writes step checkpoints (atomically), keeps the last three, and refreshes best.pth.tar."""
 
-    def __init__(self, inputs: RunInputs, trainables: Trainables):
+    def __init__(self, inputs: RunInputs, trainables: Trainables, scaler: torch.amp.GradScaler | None = None):
         self.folder = inputs.options.run_dir / rf.CHECKPOINT_DIR
         self.trainables = trainables
+        self.scaler = scaler
         self.config_dict = config_to_dict(inputs.config)
         self.events = inputs.events
         self.info = inputs.info
@@ -45,7 +46,7 @@ class CheckpointSaver:
         is_best = mean_recent is not None and (state.best_loss is None or mean_recent < state.best_loss)
         if is_best:
             state.best_loss = mean_recent
-        entries = build_entries(self.trainables, state, self.config_dict, self.extra)
+        entries = build_entries(self.trainables, state, self.config_dict, self.extra, self.scaler)
         path = self.folder / rf.checkpoint_name(state.step)
         try:
             save_checkpoint(path, entries)

@@ -46,3 +46,18 @@ def training_environment(env: MutableMapping[str, str], live_threads: int, cores
     view leaves free (unless the user set OMP_NUM_THREADS)."""
     apply_thread_policy(env)
     env.setdefault(NUM_THREADS, str(training_threads(live_threads, cores)))
+
+
+def loader_workers(device_type: str, cores: int | None = None, processes: int = 1) -> int:
+    """DataLoader worker processes when the user chose none: min(4, cores - 1) per training process on
+    CUDA, none on the CPU.
+
+    On CUDA the GPU waits while the CPU augments and batches the next pairs; workers prepare them during
+    the GPU's step, and one core stays with the process that drives the GPU. On the CPU the same cores
+    run the model, so workers only take threads from it (and copy the dataset's memory per process);
+    the frames are decoded into the cache before training, leaving little work to overlap.
+    """
+    if device_type != "cuda":
+        return 0
+    per_process = (cpu_cores() if cores is None else cores) // max(1, processes)
+    return max(0, min(4, per_process - 1))

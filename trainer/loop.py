@@ -7,8 +7,11 @@ Several (DistributedDataParallel; gloo on CPU, nccl on CUDA; only rank 0 logs an
     torchrun --standalone --nproc_per_node=2 -m trainer.train --config C --data DIR --run-dir R
 
 Each step: kp_detector + generator forward on a (source, driving) pair, the loss terms of
-`trainer.losses` summed, one Adam step each (betas 0.5, 0.999), then a discriminator step when the
-config has a GAN term. Learning rates follow MultiStepLR(epoch_milestones, gamma 0.1) per epoch.
+`trainer.losses` summed, one Adam step each (betas 0.5, 0.999; a frozen network is not stepped), then
+a discriminator step when the config has a GAN term. With `--amp` on CUDA the networks run in bf16
+(fp16 with loss scaling on GPUs without bf16) and the losses in float32 (trainer.precision). The
+logged loss terms reach the host together, in one copy per step. Learning rates follow
+MultiStepLR(epoch_milestones, gamma 0.1) per epoch.
 Sampling and the TPS warps are pure functions of (seed, epoch, position), and the checkpoint holds
 models, optimizers, schedulers, counters and RNG states, so `--resume` continues with exactly the
 losses of an uninterrupted run. A `STOP` file in the run folder, or SIGTERM, saves and exits cleanly.
@@ -25,7 +28,6 @@ import signal
 import sys
 import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import torch
@@ -33,9 +35,10 @@ import torch
 from engine.errors import FommError
 from trainer import run_folder as rf
 from trainer.checkpointing import write_sample
-from trainer.distributed import DistInfo, any_rank, average_scalars, init_distributed, shutdown
+from trainer.distributed import DistInfo, any_rank, init_distributed, losses_to_host, shutdown
 from trainer.losses import RECONSTRUCTION_TERM
 from trainer.options import RunInputs, StopRequest, TrainOptions
+from trainer.precision import autocast, step_optimizers
 from trainer.run_setup import (
     TrainingRun,
     build_training_run,
@@ -48,6 +51,7 @@ from trainer.run_setup import (
 from trainer.state import TrainState
 
 RECENT_WINDOW = 50  # steps averaged to pick the best checkpoint
+GENERATOR_SIDE = ("generator", "kp_detector")  # the networks the generator loss trains
 
 
 def train(options: TrainOptions) -> int:
@@ -134,10 +138,10 @@ def logged_step(run: TrainingRun, batch: dict[str, torch.Tensor]) -> dict[str, f
     """One training step, counted, its loss terms averaged over ranks, checked and logged."""
     state, info = run.state, run.inputs.info
     tick = time.perf_counter()
-    losses = train_step(run, batch)
+    terms = train_step(run, batch)
     state.step += 1
     state.batch_in_epoch += 1
-    losses = average_scalars(info, losses)
+    losses = losses_to_host(info, terms)  # the step's one device-to-host copy
     check_finite(losses, state.step)
     remember(state, losses.get(RECONSTRUCTION_TERM[run.inputs.config.train_params.perceptual_backend]))
     run.inputs.events.write(
@@ -156,46 +160,43 @@ def step_seed(seed: int, step: int) -> int:
     return int.from_bytes(hashlib.sha256(f"{seed}:{step}".encode()).digest()[:7], "little")
 
 
-def amp_context(enabled: bool, device: torch.device) -> AbstractContextManager[Any]:
-    return torch.autocast(device_type="cuda", dtype=torch.float16) if enabled else nullcontext()
-
-
 def total_steps(options: TrainOptions, num_epochs: int, per_epoch: int) -> int:
     """Global step count to stop at: --max-steps, else all epochs of the config."""
     return options.max_steps if options.max_steps is not None else num_epochs * per_epoch
 
 
-def train_step(run: TrainingRun, batch: dict[str, torch.Tensor]) -> dict[str, float]:
-    """One optimisation step of kp_detector + generator, then of the discriminator; returns the loss terms."""
+def train_step(run: TrainingRun, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """One optimisation step of kp_detector + generator, then of the discriminator. Returns the loss
+    terms as detached scalars still on the device: nothing here waits for the device."""
     device, optimizers, scaler = run.inputs.info.device, run.trainables.optimizers, run.scaler
     source = batch["source"].to(device, non_blocking=True)
     driving = batch["driving"].to(device, non_blocking=True)
     disc = run.trainables.models.get("discriminator")
     if disc is not None:
         disc.requires_grad_(False)  # its gradient from the generator loss is discarded anyway
-    with amp_context(run.amp, device):
+    with autocast(run.amp_dtype, device):
         seed = step_seed(run.inputs.options.seed, run.state.step)
         losses, generated = run.gen_step(source, driving, seed, discriminator=disc)
-        total = sum(losses.values(), start=source.new_zeros(()))
-    for name in ("generator", "kp_detector"):
+    total = sum(losses.values(), start=source.new_zeros((), dtype=torch.float32))
+    for name in GENERATOR_SIDE:
         optimizers[name].zero_grad(set_to_none=True)
     scaler.scale(total).backward()
-    for name in ("generator", "kp_detector"):
-        scaler.step(optimizers[name])
-    values = {k: float(v.detach()) for k, v in losses.items()}
+    stepped = step_optimizers(scaler, [optimizers[name] for name in GENERATOR_SIDE])
+    terms = {k: v.detach() for k, v in losses.items()}
     if disc is not None and run.disc_step is not None:
         disc.requires_grad_(True)
         optimizers["discriminator"].zero_grad(set_to_none=True)
-        with amp_context(run.amp, device):
+        with autocast(run.amp_dtype, device):
             disc_losses = run.disc_step(
                 driving, generated["prediction"].detach(), generated["kp_driving"].detach()
             )
         scaler.scale(sum(disc_losses.values())).backward()
-        scaler.step(optimizers["discriminator"])
-        values.update({k: float(v.detach()) for k, v in disc_losses.items()})
-    scaler.update()
-    values["total"] = float(total.detach())
-    return values
+        stepped += step_optimizers(scaler, [optimizers["discriminator"]])
+        terms.update({k: v.detach() for k, v in disc_losses.items()})
+    if stepped:
+        scaler.update()  # (with nothing stepped the scaler has no inf checks to update from)
+    terms["total"] = total.detach()
+    return terms
 
 
 def check_finite(losses: dict[str, float], step: int) -> None:

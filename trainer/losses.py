@@ -2,7 +2,8 @@
 
 `GeneratorFullModel` runs keypoint detector + generator on a (source, driving) batch and returns every
 loss term; `DiscriminatorFullModel` gives the discriminator's least-squares loss. Both are plain
-modules so that DistributedDataParallel can wrap them.
+modules so that DistributedDataParallel can wrap them. Under mixed precision (`--amp`) the networks
+being trained run in the autocast dtype and every loss term in float32 (see trainer.precision).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from engine.errors import MissingWeightsError
 from engine.generator import OcclusionAwareGenerator
 from engine.geometry import scale_key
 from engine.keypoint_detector import KPDetector
+from engine.motion import inverse_2x2
 from engine.tps import TPSTransform
+from trainer.precision import float32_region
 from trainer.vgg import VGG19_FILE, Vgg19, vgg19_weights_path
 
 PERCEPTUAL_BACKENDS = ("vgg19", "pyramid_l1_ssim")
@@ -115,7 +118,8 @@ def equivariance_losses(
         out["equivariance_value"] = weight_value * (kp_driving["value"] - warped).abs().mean()
     if weight_jacobian != 0 and "jacobian" in kp_driving:
         chained = torch.matmul(transform.jacobian(transformed_kp["value"]), transformed_kp["jacobian"])
-        product = torch.matmul(torch.inverse(kp_driving["jacobian"].float()), chained.float())  # (B, K, 2, 2)
+        # Closed form: LAPACK's inverse checks for singular matrices on the host, a sync every step.
+        product = torch.matmul(inverse_2x2(kp_driving["jacobian"].float()), chained.float())  # (B, K, 2, 2)
         eye = torch.eye(2, device=product.device, dtype=product.dtype).view(1, 1, 2, 2)
         out["equivariance_jacobian"] = weight_jacobian * (eye - product).abs().mean()
     return out
@@ -195,9 +199,32 @@ class GeneratorFullModel(nn.Module):
         kp_driving = self.kp_detector(driving)
         generated = self.generator(source, kp_source=kp_source, kp_driving=kp_driving)
         generated.update({"kp_source": kp_source["value"], "kp_driving": kp_driving["value"]})
+        with float32_region(driving.device):
+            losses = self._image_losses(
+                driving.float(),
+                generated["prediction"].float(),
+                kp_driving["value"].detach().float(),
+                discriminator,
+            )
+        weights = self.train_params.loss_weights
+        if (
+            weights.equivariance_value != 0 or weights.equivariance_jacobian != 0
+        ) and self.train_params.transform_params is not None:
+            losses.update(self._equivariance(driving, kp_driving, transform_seed))
+        return losses, generated
+
+    def _image_losses(
+        self,
+        driving: torch.Tensor,
+        prediction: torch.Tensor,
+        kp_value: torch.Tensor,
+        discriminator: MultiScaleDiscriminator | None,
+    ) -> dict[str, torch.Tensor]:
+        """Reconstruction (VGG-19 perceptual or pyramid L1 + SSIM) and the generator's GAN terms.
+        Shapes: driving, prediction (B, 3, H, W) float32; kp_value (B, K, 2)."""
         weights = self.train_params.loss_weights
         pyramid_real = self.pyramid(driving)
-        pyramid_fake = self.pyramid(generated["prediction"])
+        pyramid_fake = self.pyramid(prediction)
         losses: dict[str, torch.Tensor] = {}
         if sum(abs(w) for w in weights.perceptual) != 0:
             if self.backend == "vgg19" and self.vgg is not None:
@@ -207,20 +234,8 @@ class GeneratorFullModel(nn.Module):
             else:
                 losses["reconstruction"] = l1_ssim_loss(pyramid_real, pyramid_fake, weights.perceptual)
         if weights.generator_gan != 0 and discriminator is not None:
-            losses.update(
-                generator_gan_losses(
-                    discriminator,
-                    pyramid_real,
-                    pyramid_fake,
-                    kp_driving["value"].detach(),
-                    weights,
-                )
-            )
-        if (
-            weights.equivariance_value != 0 or weights.equivariance_jacobian != 0
-        ) and self.train_params.transform_params is not None:
-            losses.update(self._equivariance(driving, kp_driving, transform_seed))
-        return losses, generated
+            losses.update(generator_gan_losses(discriminator, pyramid_real, pyramid_fake, kp_value, weights))
+        return losses
 
     def _equivariance(
         self, driving: torch.Tensor, kp_driving: dict[str, torch.Tensor], seed: int
@@ -229,12 +244,23 @@ class GeneratorFullModel(nn.Module):
         if tp is None:
             return {}
         rng = torch.Generator().manual_seed(seed)
-        transform = TPSTransform.random(driving.shape[0], tp, generator=rng, like=driving)
-        transformed_kp = self.kp_detector(transform.transform_frame(driving))
+        with float32_region(driving.device):
+            transform = TPSTransform.random(driving.shape[0], tp, generator=rng, like=driving.float())
+            transformed_frame = transform.transform_frame(driving.float())
+        transformed_kp = self.kp_detector(transformed_frame)  # the network: in the autocast dtype
         w = self.train_params.loss_weights
-        return equivariance_losses(
-            kp_driving, transformed_kp, transform, w.equivariance_value, w.equivariance_jacobian
-        )
+        with float32_region(driving.device):
+            return equivariance_losses(
+                _float32(kp_driving),
+                _float32(transformed_kp),
+                transform,
+                w.equivariance_value,
+                w.equivariance_jacobian,
+            )
+
+
+def _float32(kp: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {name: t.float() for name, t in kp.items()}
 
 
 def _vgg19_missing(explicit: str | None) -> MissingWeightsError:
@@ -260,12 +286,13 @@ class DiscriminatorFullModel(nn.Module):
     def forward(
         self, driving: torch.Tensor, prediction: torch.Tensor, kp_value: torch.Tensor
     ) -> dict[str, torch.Tensor]:
-        """mean((1 - D(real))^2 + D(fake)^2) per scale, times discriminator_gan."""
+        """mean((1 - D(real))^2 + D(fake)^2) per scale, times discriminator_gan (in float32)."""
         real_out = self.discriminator(self.pyramid(driving), kp_value=kp_value.detach())
         fake_out = self.discriminator(self.pyramid(prediction.detach()), kp_value=kp_value.detach())
-        total = driving.new_zeros(())
-        for scale in self.discriminator.scales:
-            key = f"prediction_map_{scale_key(scale)}"
-            real, fake = real_out[key], fake_out[key]
-            total = total + self.weight * ((1 - real) ** 2 + fake**2).mean()  # type: ignore[operator]
+        total = driving.new_zeros((), dtype=torch.float32)
+        with float32_region(driving.device):
+            for scale in self.discriminator.scales:
+                key = f"prediction_map_{scale_key(scale)}"
+                real, fake = real_out[key].float(), fake_out[key].float()  # type: ignore[union-attr]
+                total = total + self.weight * ((1 - real) ** 2 + fake**2).mean()
         return {"disc_gan": total}

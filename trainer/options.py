@@ -27,7 +27,7 @@ class TrainOptions:
     init_from: Path | None = None
     device: str = "auto"
     batch_size: int | None = None
-    num_workers: int = 0
+    num_workers: int | None = None  # None: trainer.cpu_threads.loader_workers for the device
     amp: bool = False
     seed: int = 0
     perceptual_backend: str | None = None

@@ -5,6 +5,7 @@ wrappers, and finally the `TrainingRun` the step loop works on."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from dataclasses import dataclass
 from typing import Any, cast
@@ -25,10 +26,12 @@ from engine.keypoint_detector import KPDetector
 from engine.models import build_models
 from trainer import run_folder as rf
 from trainer.checkpointing import CheckpointSaver
+from trainer.cpu_threads import loader_workers
 from trainer.distributed import DistInfo, barrier
 from trainer.frame_pairs import EpochPlan, EpochSampler, PairDataset
 from trainer.losses import PERCEPTUAL_BACKENDS, DiscriminatorFullModel, GeneratorFullModel
 from trainer.options import RunInputs, TrainOptions
+from trainer.precision import autocast_dtype, make_scaler
 from trainer.state import Trainables, TrainState, restore
 from trainer.vgg import Vgg19, load_vgg19, resolve_vgg19_weights
 from trainer.video_cache import DatasetReport, scan_dataset
@@ -129,15 +132,17 @@ def build_trainables(config: FommConfig, device: torch.device) -> Trainables:
     return Trainables(models, optimizers, schedulers)
 
 
-def resume_state(options: TrainOptions, trainables: Trainables, events: rf.EventLog) -> TrainState:
-    """Newest readable checkpoint of the run (falling back to older ones); fresh state if it has none,
-    CheckpointError if it has some and none loads."""
+def resume_state(
+    options: TrainOptions, trainables: Trainables, events: rf.EventLog, scaler: torch.amp.GradScaler
+) -> TrainState:
+    """Newest readable checkpoint of the run (falling back to older ones), the loss scaler's state
+    included; fresh state if it has none, CheckpointError if it has some and none loads."""
     if not options.resume:
         return TrainState()
     problems = []
     for path in reversed(rf.step_checkpoints(options.run_dir)):
         try:
-            state, _ = restore(path, trainables)
+            state, _ = restore(path, trainables, scaler)
         except CheckpointError as exc:
             events.write("warning", message=f"cannot resume from {path}: {exc}")
             problems.append(str(exc))
@@ -197,8 +202,8 @@ class TrainingRun:
     disc_step: nn.Module | None  # DiscriminatorFullModel likewise; None without a GAN term
     sampler: EpochSampler
     loader: DataLoader
-    scaler: torch.amp.GradScaler
-    amp: bool
+    scaler: torch.amp.GradScaler  # loss scaling of fp16 autocast; disabled (a pass-through) otherwise
+    amp_dtype: torch.dtype | None  # the networks' autocast dtype; None: float32
     saver: CheckpointSaver
 
 
@@ -207,11 +212,12 @@ def build_training_run(inputs: RunInputs) -> TrainingRun:
     options, info = inputs.options, inputs.info
     torch.manual_seed(options.seed)
     trainables = build_trainables(inputs.config, info.device)
-    state = resume_state(options, trainables, inputs.events)
-    apply_init_from(inputs, trainables, state)
-    amp = options.amp and info.device.type == "cuda"
-    if options.amp and not amp:
+    amp_dtype = autocast_dtype(options.amp, info.device)
+    if options.amp and amp_dtype is None:
         inputs.events.write("warning", message="--amp needs CUDA; training in float32")
+    scaler = make_scaler(amp_dtype)
+    state = resume_state(options, trainables, inputs.events, scaler)
+    apply_init_from(inputs, trainables, state)
     gen_step, disc_step = build_loss_steps(inputs, trainables)
     sampler, loader = build_loader(inputs)
     return TrainingRun(
@@ -222,9 +228,9 @@ def build_training_run(inputs: RunInputs) -> TrainingRun:
         disc_step=disc_step,
         sampler=sampler,
         loader=loader,
-        scaler=torch.amp.GradScaler("cuda", enabled=amp),
-        amp=amp,
-        saver=CheckpointSaver(inputs, trainables),
+        scaler=scaler,
+        amp_dtype=amp_dtype,
+        saver=CheckpointSaver(inputs, trainables, scaler),
     )
 
 
@@ -246,8 +252,13 @@ def build_loss_steps(inputs: RunInputs, trainables: Trainables) -> tuple[nn.Modu
 
 
 def build_loader(inputs: RunInputs) -> tuple[EpochSampler, DataLoader]:
-    """This rank's reproducible sampler over the training pairs, and the loader that batches them."""
+    """This rank's reproducible sampler over the training pairs, and the loader that batches them: with
+    the chosen number of worker processes (else `loader_workers` for the device) and, on CUDA, pinned
+    batches, so their copy to the GPU can overlap the step."""
     tp, info = inputs.config.train_params, inputs.info
+    workers = inputs.options.num_workers
+    if workers is None:
+        workers = loader_workers(info.device.type, processes=int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
     dataset = PairDataset(inputs.report.train, inputs.config)
     plan = EpochPlan(
         len(dataset), tp.num_repeats, tp.batch_size, inputs.options.seed, info.rank, info.world_size
@@ -257,7 +268,7 @@ def build_loader(inputs: RunInputs) -> tuple[EpochSampler, DataLoader]:
         dataset,
         batch_size=tp.batch_size,
         sampler=sampler,
-        num_workers=inputs.options.num_workers,
+        num_workers=workers,
         pin_memory=info.device.type == "cuda",
     )
     return sampler, loader

@@ -1,8 +1,9 @@
 """Everything a run needs to resume, packed into a checkpoint that loads with `weights_only=True`.
 
 Model and optimizer entries keep the original FOMM layout; the extra 'studio' entry holds the step,
-the position in the epoch, scheduler states, RNG states (as tensors and lists), the config and the
-best loss so far.
+the position in the epoch, scheduler states, RNG states (as tensors and lists), the loss scaler of
+fp16 training, the config and the best loss so far. Tensors are loaded onto the CPU and copied from
+there onto each parameter's device, so a run saved on a GPU resumes on the CPU and the other way round.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from torch.optim.lr_scheduler import MultiStepLR
 
 from engine.checkpoint import load_checkpoint, load_state_dict_strict
 from engine.errors import CheckpointError
+from trainer.precision import load_scaler_state, scaler_state
 
 
 @dataclass
@@ -79,9 +81,14 @@ def scheduler_state(scheduler: MultiStepLR) -> dict[str, Any]:
 
 
 def build_entries(
-    trainables: Trainables, state: TrainState, config: dict[str, Any], extra: dict[str, Any]
+    trainables: Trainables,
+    state: TrainState,
+    config: dict[str, Any],
+    extra: dict[str, Any],
+    scaler: torch.amp.GradScaler | None = None,
 ) -> dict[str, Any]:
-    """Checkpoint entries: original layout + 'studio' metadata."""
+    """Checkpoint entries: original layout + 'studio' metadata (the scaler's state empty when loss
+    scaling is off)."""
     entries: dict[str, Any] = {name: model.state_dict() for name, model in trainables.models.items()}
     for name, optimizer in trainables.optimizers.items():
         entries[f"optimizer_{name}"] = optimizer.state_dict()
@@ -94,14 +101,18 @@ def build_entries(
         "recent_reconstruction": list(state.recent_reconstruction),
         "schedulers": {k: scheduler_state(s) for k, s in trainables.schedulers.items()},
         "rng": rng_state(),
+        "grad_scaler": scaler_state(scaler) if scaler is not None else {},
         "config": config,
         **extra,
     }
     return entries
 
 
-def restore(path: Path, trainables: Trainables) -> tuple[TrainState, dict[str, Any]]:
-    """Load models, optimizers, schedulers and RNG from a training checkpoint; returns counters + studio dict.
+def restore(
+    path: Path, trainables: Trainables, scaler: torch.amp.GradScaler | None = None
+) -> tuple[TrainState, dict[str, Any]]:
+    """Load models, optimizers, schedulers, the loss scaler and RNG from a training checkpoint; returns
+    counters + studio dict.
 
     Loaded on the CPU: `load_state_dict` copies onto each parameter's device.
     """
@@ -124,6 +135,8 @@ def restore(path: Path, trainables: Trainables) -> tuple[TrainState, dict[str, A
         sched = dict(studio["schedulers"][name])
         sched["milestones"] = Counter(sched["milestones"])
         scheduler.load_state_dict(sched)
+    if scaler is not None:
+        load_scaler_state(scaler, studio.get("grad_scaler"))
     set_rng_state(studio["rng"])
     state = TrainState(
         step=int(studio["step"]),

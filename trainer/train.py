@@ -45,8 +45,17 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--device", default="auto", help="cpu, cuda, cuda:N or auto (default)")
     parser.add_argument("--batch-size", type=int, help="override train_params.batch_size (per process)")
-    parser.add_argument("--num-workers", type=int, default=0, help="DataLoader worker processes (default 0)")
-    parser.add_argument("--amp", action="store_true", help="mixed precision (CUDA only)")
+    parser.add_argument(
+        "--num-workers",
+        type=int,
+        help="DataLoader worker processes (default: min(4, cores - 1) per process on CUDA, 0 on the CPU)",
+    )
+    parser.add_argument(
+        "--amp",
+        action="store_true",
+        help="mixed precision on CUDA: bf16 where the GPU supports it, else fp16 with loss scaling; "
+        "losses stay float32",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of sampling, augmentation and warps")
     parser.add_argument(
         "--perceptual-backend",
@@ -73,7 +82,7 @@ def options_from_args(args: argparse.Namespace) -> TrainOptions:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise FommError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
-    if args.num_workers < 0:
+    if args.num_workers is not None and args.num_workers < 0:
         raise FommError(f"--num-workers must be 0 or more, got {args.num_workers}")
     if args.init_from is not None and not args.init_from.is_file():
         raise FommError(f"--init-from: no checkpoint file at {args.init_from}")

@@ -7,7 +7,10 @@ without a camera, the looping sample clip. For scripted runs and CI:
         --exit-after-frames 20 --screenshot shot.png
 
 opens the real window (QT_QPA_PLATFORM=offscreen works), animates N frames with the keypoint and
-occlusion overlays on, saves a screenshot of the window, prints one JSON line of statistics and exits.
+occlusion overlays on, saves a screenshot of the window, prints one JSON line of statistics and exits:
+frames, fps, camera-to-screen latency (p50/p95 ms), the device the model ran on ("cuda:0", "cpu") and
+its GPU's name, dropped frames and the mean time of each stage. `--device` (default auto: the GPU when
+torch sees one) chooses where the Live tab runs the model.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from fomm_studio.api import (
     FommError,
     ModelRegistry,
     Settings,
+    concrete_device,
     load_settings,
     make_feed,
     read_image,
@@ -44,6 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--avatar", metavar="IMG", type=Path, help="avatar image to animate")
     parser.add_argument(
         "--model", metavar="ID", help=f"model id from the registry (default {DEFAULT_MODEL_ID})"
+    )
+    parser.add_argument(
+        "--device",
+        help="where the live model runs: auto (the GPU when torch sees one, else the CPU), cpu, cuda or "
+        "cuda:N (default: the Live tab's last choice, auto at first)",
     )
     parser.add_argument("--config", type=Path, help="FOMM config (.yaml); use with --checkpoint")
     parser.add_argument("--checkpoint", type=Path, help="checkpoint (.pth.tar) matching --config")
@@ -74,6 +83,9 @@ def check_arguments(args: argparse.Namespace, settings: Settings, registry: Mode
     if args.camera is not None:
         check_source(args.camera)
         settings.camera = args.camera
+    if args.device is not None:
+        concrete_device(args.device)  # raises FommError naming the device and what torch sees
+        settings.live_device = args.device
     if args.config is not None:
         entry = registry.add_files(args.config, args.checkpoint)
         settings.model_id = entry.model_id
@@ -189,9 +201,14 @@ class ScriptedRun:
         span = self.last_frame_at - (self.first_frame_at or self.last_frame_at)
         fps = (self.frames - 1) / span if self.frames > 1 and span > 0 else 0.0
         means = live.stats.mean_timings(last=self.frames)
+        p50, p95 = live.latency_percentiles(last=self.frames)
+        report = live.device_report
         return {
             "frames": self.frames,
             "fps": round(fps, 2),
+            "latency_ms": {"p50": round(p50, 1), "p95": round(p95, 1)},
+            "device": report.device if report is not None else None,
+            "gpu": report.name if report is not None and report.device != "cpu" else None,
             "dropped": worker.dropped if worker else 0,
             "stage_ms": {name: round(means.get(name, 0.0), 2) for name in STAGES},
         }

@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._build_model_bar()
         self.live = LivePanel(settings, self.current_model)
+        self.model_bar.addSeparator()
+        self.model_bar.addWidget(self.live.device_picker)  # the Live model's device, by its picker
         self.animate = AnimatePanel(settings, self.current_model)
         self.train = TrainPanel(settings)
         self.tabs = QTabWidget()
@@ -71,7 +73,7 @@ class MainWindow(QMainWindow):
 
     # -- model bar ------------------------------------------------------------------------------
     def _build_model_bar(self) -> None:
-        bar = QToolBar("Model")
+        bar = self.model_bar = QToolBar("Model")
         bar.setMovable(False)
         title = QLabel("  FOMM Studio  ")
         title.setStyleSheet("font-size: 15px; font-weight: 700; color: #ffffff;")

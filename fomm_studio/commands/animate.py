@@ -43,7 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="take as reference the driving frame whose face landmarks best match the source "
         "(needs the face-alignment weights)",
     )
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
+    parser.add_argument(
+        "--device", default="auto", help="cpu, cuda, cuda:N or auto (default: the GPU when torch sees one)"
+    )
     parser.add_argument(
         "--side-by-side", action="store_true", help="write source | driving | result side by side"
     )

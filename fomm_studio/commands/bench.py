@@ -29,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--frames", type=int, default=20, help="timed frames per model (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed frames first (default 3)")
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
-    parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto (default cpu)")
+    parser.add_argument(
+        "--device", default="auto", help="cpu, cuda, cuda:N or auto (default: the GPU when torch sees one)"
+    )
     parser.add_argument(
         "--channels-last", action="store_true", help="run the networks in channels_last layout"
     )

@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out-dir", type=Path, help="write real | reconstruction videos here")
     parser.add_argument("--max-videos", type=int, help="evaluate at most this many videos")
     parser.add_argument("--json", type=Path, help="write the summary as JSON here")
-    parser.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
+    parser.add_argument(
+        "--device", default="auto", help="cpu, cuda, cuda:N or auto (default: the GPU when torch sees one)"
+    )
     parser.add_argument(
         "--cache-dir", type=Path, help="decoded-frame cache (default ~/.cache/fomm_studio/frames)"
     )

@@ -8,7 +8,7 @@ crop carries the time its frame was read, so the GUI can report camera-to-screen
 
 Errors of the feed (camera unplugged, a file that cannot be decoded, the end of a clip) end the thread
 and are raised to the consumer by its next `take()`, so the caller handles them exactly as it would
-handle a failing `read()`.
+handle a failing `read()`; a feed that delivers nothing for too long counts as a lost camera.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from fomm_studio.live.feeds import FrameFeed
+from fomm_studio.live.feeds import CameraLostError, FrameFeed
 
 CropFn = Callable[[np.ndarray], tuple[np.ndarray, bool]]
 
@@ -57,7 +57,8 @@ class CaptureLoop:
 
     def take(self, timeout: float = 5.0) -> Captured:
         """The newest crop not taken yet, waiting up to `timeout` s for one; raises the feed's error
-        when the capture thread stopped with one, `TimeoutError` when no frame came in time."""
+        when the capture thread stopped with one, `CameraLostError` when no frame came in time (a
+        stalled camera is retried like an unplugged one)."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
@@ -69,7 +70,7 @@ class CaptureLoop:
                     raise self._error
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self._thread.is_alive():
-                    raise TimeoutError(f"{self.feed.name}: no frame within {timeout:.1f} s")
+                    raise CameraLostError(f"{self.feed.name}: no frame within {timeout:.1f} s")
                 self._changed.wait(remaining)
 
     def stop(self, timeout: float = 5.0) -> None:

@@ -3,7 +3,8 @@
 Every source delivers uint8 RGB (H, W, 3) frames from `read()`, which blocks for at most about one
 frame period. A source that cannot start raises `FeedError`; one that stops delivering while
 running (camera unplugged) raises `CameraLostError`, after which the caller may `close()` and
-`open()` it again.
+`open()` it again. A video file that is missing, cannot be decoded or has ended raises
+`VideoFeedError`: unlike a camera, it will not come back by retrying.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ class CameraLostError(FeedError):
     """A running source stopped delivering frames (camera unplugged, driver hiccup)."""
 
 
-class FeedExhaustedError(FeedError):
+class VideoFeedError(FeedError):
+    """A video file that cannot be played (missing, undecodable, no frames): retrying will not help."""
+
+
+class FeedExhaustedError(VideoFeedError):
     """A non-looping video file reached its end."""
 
 
@@ -166,7 +171,7 @@ class VideoFileFeed(_ContextFeed):
         try:
             self._reader = VideoReader(self.path)
         except MediaError as exc:
-            raise FeedError(str(exc)) from exc
+            raise VideoFeedError(str(exc)) from exc
         self.fps = self._reader.fps
         self._pacer = Pacer(self.fps)
         self._frames = self._reader.frames()
@@ -174,18 +179,25 @@ class VideoFileFeed(_ContextFeed):
     def read(self) -> np.ndarray:
         if self._reader is None or self._frames is None:
             raise FeedError(f"{self.path}: video source is not open")
-        frame = next(self._frames, None)
+        frame = self._next_frame()
         if frame is None:
             if not self.loop:
                 raise FeedExhaustedError(f"{self.path}: end of video")
             self._close_frames()
             self._frames = self._reader.frames()
-            frame = next(self._frames, None)
+            frame = self._next_frame()
             if frame is None:
-                raise CameraLostError(f"{self.path}: video stopped delivering frames")
+                raise VideoFeedError(f"{self.path}: video stopped delivering frames")
         if self.realtime:
             self._pacer.wait()
         return frame
+
+    def _next_frame(self) -> np.ndarray | None:
+        assert self._frames is not None  # read() checked it
+        try:
+            return next(self._frames, None)
+        except MediaError as exc:  # the file changed or broke since it was opened
+            raise VideoFeedError(str(exc)) from exc
 
     def _close_frames(self) -> None:
         frames, self._frames = self._frames, None
@@ -254,7 +266,7 @@ def open_feed(spec: str) -> FrameFeed:
         return SyntheticFeed()
     path = Path(text).expanduser()
     if not text or not path.is_file():
-        raise FeedError(
+        raise VideoFeedError(
             f"{text or '(empty)'}: video file not found (expected a camera index, "
             f"'synthetic' or a video file)"
         )

@@ -13,7 +13,8 @@ from typing import Protocol
 import numpy as np
 import torch
 
-from engine import FommModels, resolve_device
+from engine import FommModels
+from fomm_studio.devices import concrete_device
 from fomm_studio.live.cropping import CropperLike
 from fomm_studio.live.face_tracking import FaceCropper
 from fomm_studio.live.feeds import CameraFeed, FeedError, FrameFeed, VideoFileFeed, open_feed
@@ -82,8 +83,9 @@ class ModelSource(Protocol):
 class ModelCache:
     """Keeps the last loaded models so stop/start does not reload them. Thread-safe.
 
-    The key is the files and the resolved device, and the same device is handed to the loader, so
-    the cached models always live where the key says."""
+    The key is the files and the resolved device (with its GPU index: 'auto' on a GPU machine is
+    'cuda:0'), and the same device is handed to the loader, so the cached models always live where the
+    key says."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -91,7 +93,7 @@ class ModelCache:
         self._models: FommModels | None = None
 
     def get(self, model: ModelSource, device: str) -> FommModels:
-        resolved = str(resolve_device(device))
+        resolved = str(concrete_device(device))
         key = (str(model.config_path), str(model.checkpoint_path), resolved)
         with self._lock:
             if self._key != key or self._models is None:
@@ -103,8 +105,8 @@ class ModelCache:
 
 @dataclass(frozen=True)
 class LiveSpec:
-    """Everything the worker needs to build the live pipeline. `device` 'auto' is CUDA when torch
-    sees a GPU, else the CPU."""
+    """Everything the worker needs to build the live pipeline. `device` 'auto' is the current CUDA GPU
+    when torch sees one, else the CPU (see fomm_studio.devices)."""
 
     model: ModelSource
     feed_spec: str

@@ -19,6 +19,7 @@ import torch
 
 from engine import AnimationSession, FommModels
 from engine.errors import FommError
+from fomm_studio.devices import DeviceReport, device_report
 from fomm_studio.live.capture import Captured, CaptureLoop
 from fomm_studio.live.cropping import CropperLike, plain_cropper
 from fomm_studio.live.feeds import FrameFeed
@@ -100,6 +101,10 @@ class LivePipeline:
         self._avatar_display: np.ndarray | None = None
         self._avatar_image: np.ndarray | None = None  # the avatar as the user gave it
         self._paste: PasteBack | None = None
+
+    def device_report(self) -> DeviceReport:
+        """Where this pipeline's models run and what one frame costs them (shown next to the model)."""
+        return device_report(self.session.models)
 
     # -- commands ------------------------------------------------------------------------------
     def apply(self, command: Command) -> None:

@@ -47,6 +47,7 @@ class LaunchRequest:
     cache_dir: Path | None = None
     sample_every: int | None = None
     checkpoint_every: int | None = None
+    num_workers: int | None = None  # DataLoader workers; None: the trainer's default for the device
     python: str = sys.executable
 
 
@@ -69,6 +70,8 @@ def validate_request(request: LaunchRequest, cuda_count: int) -> None:
         value = getattr(request, name)
         if value is not None and value < 1:
             raise LaunchError(f"{name.replace('_', ' ')} must be at least 1, got {value}")
+    if request.num_workers is not None and request.num_workers < 0:
+        raise LaunchError(f"loader workers must be 0 or more, got {request.num_workers}")
 
 
 def _check_run_dir(request: LaunchRequest) -> None:
@@ -104,6 +107,7 @@ def trainer_arguments(request: LaunchRequest) -> list[str]:
         "--cache-dir": request.cache_dir.resolve() if request.cache_dir is not None else None,
         "--sample-every": request.sample_every,
         "--checkpoint-every": request.checkpoint_every,
+        "--num-workers": request.num_workers,
     }
     for flag, value in optional.items():
         if value is not None:

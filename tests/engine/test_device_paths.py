@@ -3,8 +3,6 @@ synchronisations of a live frame (the meta device plays the GPU), checkpoints sa
 
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +13,7 @@ from engine import AnimationSession, MotionOptions, build_models, load_checkpoin
 from engine.motion import inverse_2x2, normalize_kp
 from engine.stage_clock import StageClock
 from tests.conftest import TINY_CONFIG
-from tests.engine.fake_device import TransferLog
+from tests.engine.fake_device import TransferLog, retag_storages
 
 
 def _kp(seed: int, dtype: torch.dtype = torch.float32) -> dict[str, torch.Tensor]:
@@ -121,25 +119,10 @@ def test_stage_clock_on_cpu_reports_each_stage() -> None:
     assert list(timings) == ["a", "b"] and all(v >= 0 for v in timings.values())
 
 
-def _retag_storages(path: Path, old: bytes, new: bytes) -> None:
-    """Rewrite the storage location strings of a torch zip checkpoint (pickle BINUNICODE opcodes)."""
-    with zipfile.ZipFile(path) as archive:
-        entries = {info.filename: archive.read(info.filename) for info in archive.infolist()}
-    pickled = next(name for name in entries if name.endswith("data.pkl"))
-    before = b"X" + len(old).to_bytes(4, "little") + old
-    assert before in entries[pickled]
-    entries[pickled] = entries[pickled].replace(before, b"X" + len(new).to_bytes(4, "little") + new)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for name, data in entries.items():
-            archive.writestr(name, data)
-    path.write_bytes(buffer.getvalue())
-
-
 def test_a_checkpoint_saved_on_a_gpu_loads_on_a_cpu_only_machine(tmp_path: Path, tiny_models) -> None:
     path = tmp_path / "gpu.pth.tar"
     torch.save({"generator": tiny_models.generator.state_dict(), "epoch": 3}, path)
-    _retag_storages(path, b"cpu", b"cuda:0")
+    retag_storages(path, b"cpu", b"cuda:0")
     assert b"cuda:0" in path.read_bytes()
     loaded = load_checkpoint(path)
     first = next(iter(loaded["generator"].values()))

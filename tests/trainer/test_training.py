@@ -109,6 +109,7 @@ def test_checkpoint_is_weights_only_and_loads_in_engine(uninterrupted: Path, tin
         checkpoint["studio"]["step"] == 6
         and checkpoint["studio"]["config"]["train_params"]["batch_size"] == 1
     )
+    assert checkpoint["studio"]["grad_scaler"] == {}  # float32 on the CPU: no loss scaling to resume
     models = load_models(tiny_config_path, path)
     trained = checkpoint["generator"]["final.weight"]
     assert torch.equal(models.generator.final.weight, trained)

@@ -44,6 +44,8 @@ def test_headless_run_prints_stats_and_writes_a_screenshot(
         str(tiny_config_path),
         "--checkpoint",
         str(tiny_checkpoint),
+        "--device",
+        "cpu",
         "--exit-after-frames",
         "5",
         "--screenshot",
@@ -55,6 +57,10 @@ def test_headless_run_prints_stats_and_writes_a_screenshot(
     assert len(lines) == 1
     stats = json.loads(lines[0])
     assert stats["frames"] == 5 and stats["fps"] > 0 and stats["dropped"] >= 0
+    assert stats["device"] == "cpu" and stats["gpu"] is None
+    latency = stats["latency_ms"]  # camera read -> frame painted
+    assert 0 < latency["p50"] <= latency["p95"] < 100_000
+    assert list(stats)[:3] == ["frames", "fps", "latency_ms"]
     assert set(stats["stage_ms"]) == {"capture", "crop", "keypoints", "generator", "display"}
     assert stats["stage_ms"]["generator"] > 0
     image = read_image(shot)
@@ -70,13 +76,16 @@ def test_headless_run_prints_stats_and_writes_a_screenshot(
         ("--avatar", "missing-avatar.png", "missing-avatar.png: image file not found"),
         ("--camera", "7", "camera 7 not found"),
         ("--camera", "nope.mp4", "nope.mp4: video file not found"),
+        ("--device", "cuda:99", "device 'cuda:99' requested but"),
     ],
 )
 def test_bad_source_or_avatar_exits_with_one_line(
     tmp_path, tiny_config_path, tiny_checkpoint, avatar_path, flag, value, message
 ) -> None:
-    args = {"--avatar": str(avatar_path), "--camera": "synthetic", flag: value}
+    args = {"--avatar": str(avatar_path), "--camera": "synthetic", "--device": "auto", flag: value}
     result = run_main(
+        "--device",
+        args["--device"],
         "--camera",
         args["--camera"],
         "--avatar",

@@ -15,7 +15,6 @@ import numpy as np
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -39,6 +38,7 @@ from fomm_studio.api import (
 from ui.animate.inspector import InspectView
 from ui.live.controls import ADAPT_SCALE_TIP
 from ui.threads import Progress, TaskFn, TaskWorker, WorkerThreads
+from ui.widgets.device_combo import DeviceCombo
 from ui.widgets.image_view import ImageView
 from ui.widgets.path_row import path_row
 
@@ -111,9 +111,7 @@ class AnimatePanel(QWidget):
         self.find_best_frame = QCheckBox("Find best frame (face landmarks)")
         self.find_best_frame.setChecked(self.settings.animate_find_best_frame)
         self.side_by_side = QCheckBox("Side by side (source | driving | result)")
-        self.device = QComboBox()
-        self.device.addItems(["cpu", "cuda", "auto"])
-        self.device.setCurrentText(self.settings.animate_device)
+        self.device = DeviceCombo(self.settings.animate_device)
         for check in (self.adapt_scale, self.find_best_frame, self.side_by_side):
             form.addRow(check)
         form.addRow("Device", self.device)
@@ -186,7 +184,7 @@ class AnimatePanel(QWidget):
         s.animate_source, s.animate_driving, s.animate_output = str(source), str(driving), output_text
         s.animate_find_best_frame, s.animate_device = (
             self.find_best_frame.isChecked(),
-            self.device.currentText(),
+            self.device.value(),
         )
         return entry, source, driving, Path(output_text)
 
@@ -200,7 +198,7 @@ class AnimatePanel(QWidget):
             self.adapt_scale.isChecked(),
             self.find_best_frame.isChecked(),
         )
-        device, sbs = self.device.currentText(), self.side_by_side.isChecked()
+        device, sbs = self.device.value(), self.side_by_side.isChecked()
 
         def job(progress: Progress, cancel: threading.Event) -> Path:
             return run_animation_job(

@@ -5,9 +5,11 @@ panel only paints what arrives and turns clicks into immutable commands."""
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
@@ -18,6 +20,7 @@ from fomm_studio.api import (
     VIDEO_SUFFIXES,
     Calibrate,
     ChangeFeed,
+    DeviceReport,
     FommError,
     LiveFrame,
     LiveOptions,
@@ -37,6 +40,7 @@ from fomm_studio.api import (
     virtual_camera_availability,
 )
 from ui.live.controls import LiveControls
+from ui.live.device_picker import DevicePicker
 from ui.live.gallery import AvatarGallery
 from ui.live.stats_panel import StatsPanel
 from ui.live.worker import LiveController, LiveWorker, PipelineFactory
@@ -59,8 +63,11 @@ class LivePanel(QWidget):
         self.settings = settings
         self.model_provider = model_provider
         self.controller = LiveController(self)
+        self.controller.started.connect(self._on_worker_started)
         self.model_cache = ModelCache()
-        self.device = "auto"  # the Live tab's device choice (cpu, cuda, auto)
+        self.device = settings.live_device  # 'auto', 'cpu' or 'cuda:N'; shown by `device_picker`
+        self.device_report: DeviceReport | None = None  # where the running model is, once loaded
+        self.latencies_ms: deque[float] = deque(maxlen=1000)  # camera read -> frame painted
         self.feed_spec = settings.camera or "auto"
         self.frames_shown = 0
         self._last_produced = 0
@@ -78,6 +85,8 @@ class LivePanel(QWidget):
 
     # -- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
+        self.device_picker = DevicePicker(self.device)  # the main window puts it by the model picker
+        self.device_picker.device_changed.connect(self._on_device_changed)
         self.gallery = AvatarGallery()
         self.gallery.avatar_selected.connect(self._on_avatar_selected)
         self.driving_view = ImageView("Driving")
@@ -161,15 +170,23 @@ class LivePanel(QWidget):
             factory = self._default_factory()
             if factory is None:
                 return False
-        worker = self.controller.start(factory, retry_interval)
+        self.controller.start(factory, retry_interval)  # connected in _on_worker_started
+        self.stats.clear()
+        self.latencies_ms.clear()
+        self.device_report = None
+        self.device_picker.show_report(None)
+        self._set_running_ui(True)
+        return True
+
+    def _on_worker_started(self, worker: LiveWorker) -> None:
+        """Connect a new worker before its thread starts, so none of its signals can go unheard (the
+        device report of a cached model comes within milliseconds)."""
         worker.frame_ready.connect(self._on_frame_ready)
+        worker.device_ready.connect(self._on_device_ready)
         worker.source_state.connect(self._on_source_state)
         worker.notice.connect(self._on_notice)
         worker.failed.connect(self._on_failed)
         worker.stopped.connect(self._on_stopped)
-        self.stats.clear()
-        self._set_running_ui(True)
-        return True
 
     def _default_factory(self) -> PipelineFactory | None:
         entry = self.model_provider()
@@ -251,6 +268,14 @@ class LivePanel(QWidget):
     def _on_vcam_toggled(self) -> None:
         self.controller.post(SetVirtualCamera(self.vcam_button.isChecked()))
 
+    def _on_device_changed(self, device: str) -> None:
+        """A new device choice: remembered, and the running view restarts on it."""
+        if device == self.device:
+            return
+        self.device = self.settings.live_device = device
+        if self.running:
+            self.stop_and_restart()
+
     def _on_options_changed(self, options: LiveOptions) -> None:
         self.controller.post(SetOptions(options))
 
@@ -281,11 +306,29 @@ class LivePanel(QWidget):
         self.output_view.set_message("")
         self.driving_view.set_caption("Driving · face" if frame.face_found else "Driving")
         self.stats.add_frame(frame.timings)
+        if frame.captured_at > 0:  # painted in this event-loop pass, right after these set_image calls
+            self.latencies_ms.append((time.perf_counter() - frame.captured_at) * 1000.0)
         self.frames_shown += 1
         self._shown_since_tick += 1
         if worker is not None:
             worker.gui_paint_ms = (time.perf_counter() - start) * 1000.0
         self.frame_shown.emit(frame)
+
+    def _on_device_ready(self, report: DeviceReport) -> None:
+        self.device_report = report
+        self.device_picker.show_report(report)
+        if report.warning:
+            self.status_message.emit(report.warning, "warn")
+        else:
+            self.status_message.emit(f"Model loaded on {report.label}", "info")
+
+    def latency_percentiles(self, last: int | None = None) -> tuple[float, float]:
+        """Camera-to-screen latency (ms) of the last `last` painted frames (all kept): p50 and p95."""
+        values = list(self.latencies_ms)[-last:] if last else list(self.latencies_ms)
+        if not values:
+            return 0.0, 0.0
+        p50, p95 = np.percentile(values, [50, 95])
+        return float(p50), float(p95)
 
     def _on_source_state(self, state: str, text: str) -> None:
         if state == "ok":
@@ -334,7 +377,9 @@ class LivePanel(QWidget):
         dropped = worker.dropped if worker is not None else 0
         if self.running:
             self.stats.add_fps(self.fps)
-            self.stats_text.emit(f"{self.fps:5.1f} fps · {dropped} dropped")
+            latency, _ = self.latency_percentiles(last=max(1, round(self.fps)))
+            device = f" · {self.device_report.device}" if self.device_report is not None else ""
+            self.stats_text.emit(f"{self.fps:5.1f} fps · {latency:.0f} ms · {dropped} dropped{device}")
         else:
             self.stats_text.emit("stopped")
 

@@ -1,7 +1,10 @@
 """The live loop's Qt side: a `LiveWorker` in a dedicated `QThread` and the controller that owns both.
 
 The worker builds its `LivePipeline` inside its own thread (models load there, never in the GUI
-thread), enters inference mode there, and loops until its stop event is set. Commands arrive through
+thread), enters inference mode there, and loops until its stop event is set. The pipeline reads and
+crops on a capture thread of its own (`LiveSpec.pipelined`), which `close()` joins. A camera that
+fails is retried every `retry_interval` seconds; a video file that fails (`VideoFeedError`: missing,
+undecodable) ends the worker with its reason, once. Commands arrive through
 a thread-safe queue and are applied between frames. Results go to the GUI through a one-item slot:
 while a frame waits to be painted, a newer one replaces it and the older one counts as dropped.
 """
@@ -22,6 +25,7 @@ from fomm_studio.api import (
     FommError,
     LiveFrame,
     LivePipeline,
+    VideoFeedError,
     inference_context,
 )
 from ui.threads import LIVE_THREADS, WORKER_ERRORS
@@ -35,6 +39,7 @@ class LiveWorker(QObject):
     """Reads, animates and publishes frames until `request_stop()`. Lives in its own QThread."""
 
     frame_ready = Signal(object)  # LiveFrame; take the newest with take_latest()
+    device_ready = Signal(object)  # DeviceReport, once the models are loaded
     source_state = Signal(str, str)  # state ('starting' | 'ok' | 'waiting' | 'lost'), text
     notice = Signal(object)  # Notice
     failed = Signal(str)
@@ -77,6 +82,7 @@ class LiveWorker(QObject):
             with inference_context():
                 self.source_state.emit("starting", "Loading model…")
                 self.pipeline = self._factory()
+                self.device_ready.emit(self.pipeline.device_report())
                 self._loop(self.pipeline)
         except WORKER_ERRORS as exc:
             log.warning("live worker failed: %s", exc, exc_info=not isinstance(exc, FommError))
@@ -92,6 +98,8 @@ class LiveWorker(QObject):
                 continue
             try:
                 frame = pipeline.step()
+            except VideoFeedError:
+                raise  # a file does not come back: fail with its reason instead of retrying
             except FeedError as exc:
                 pipeline.close_feed()
                 self.source_state.emit("lost", f"{exc}. Retrying every {self.retry_interval:.0f} s…")
@@ -103,6 +111,8 @@ class LiveWorker(QObject):
     def _open_source(self, pipeline: LivePipeline) -> bool:
         try:
             name = pipeline.open_feed()
+        except VideoFeedError:
+            raise
         except FeedError as exc:
             self.source_state.emit("waiting", f"{exc}. Retrying every {self.retry_interval:.0f} s…")
             self._wait_retry()

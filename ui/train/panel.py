@@ -187,6 +187,7 @@ class TrainPanel(QWidget):
             cache_dir=self.cache_dir,
             sample_every=self.sample_every,
             checkpoint_every=self.checkpoint_every,
+            num_workers=self.controls.num_workers(),
         )
 
     def _launch(self, request: LaunchRequest) -> bool:

@@ -22,6 +22,7 @@ from fomm_studio.api import cuda_device_count
 from ui.widgets.path_row import path_row
 
 DEFAULT_RUNS_ROOT = Path.home() / "fomm-runs"
+AUTO_WORKERS = -1  # the workers spin box's "Auto"
 
 
 class ProcessControls(QGroupBox):
@@ -58,12 +59,23 @@ class ProcessControls(QGroupBox):
         gpus = cuda_device_count()
         if gpus:
             self.device_combo.addItem(f"CUDA ({gpus} GPU{'s' if gpus > 1 else ''})", "cuda")
+            self.device_combo.setCurrentIndex(1)  # as 'auto' elsewhere: the GPU when there is one
         self.processes = QSpinBox()
         self.processes.setRange(1, max(1, gpus))
         self.processes.setToolTip("Several processes (one per GPU) start through torchrun")
+        self.workers = QSpinBox()
+        self.workers.setRange(AUTO_WORKERS, 32)
+        self.workers.setSpecialValueText("Auto")  # shown for AUTO_WORKERS
+        self.workers.setValue(AUTO_WORKERS)
+        self.workers.setToolTip(
+            "DataLoader worker processes preparing the next batches. Auto: up to 4 per process on "
+            "CUDA (one core stays with the GPU's process), none on the CPU, where they would take the "
+            "model's cores"
+        )
         self.device_combo.currentIndexChanged.connect(self._on_device_changed)
         form.addRow("Device", self.device_combo)
         form.addRow("Processes", self.processes)
+        form.addRow("Loader workers", self.workers)
         self._on_device_changed()
 
     def _buttons(self) -> QHBoxLayout:
@@ -94,6 +106,11 @@ class ProcessControls(QGroupBox):
 
     def device(self) -> str:
         return str(self.device_combo.currentData())
+
+    def num_workers(self) -> int | None:
+        """The chosen DataLoader workers; None for Auto (the trainer's default for the device)."""
+        value = self.workers.value()
+        return None if value == AUTO_WORKERS else value
 
     def browse_run_dir(self) -> None:
         name = QFileDialog.getExistingDirectory(

@@ -62,6 +62,15 @@ def test_torchrun_argument_list(tmp_path: Path, data_dir: Path, tiny_config_path
                            "--no-progress"]  # fmt: skip
 
 
+def test_loader_workers_are_passed_only_when_chosen(
+    tmp_path: Path, data_dir: Path, tiny_config_path: Path
+) -> None:
+    chosen = build_command(request(tmp_path, data_dir, tiny_config_path, num_workers=3), cuda_count=0)
+    assert chosen[chosen.index("--num-workers") + 1] == "3"
+    auto = build_command(request(tmp_path, data_dir, tiny_config_path), cuda_count=0)
+    assert "--num-workers" not in auto  # the trainer picks for the device
+
+
 def test_resume_uses_the_runs_own_config(tmp_path: Path, data_dir: Path, tiny_config_path: Path) -> None:
     run = tmp_path / "run"
     run.mkdir()
@@ -106,6 +115,7 @@ def test_supervised_command_wraps_the_list(tmp_path: Path) -> None:
         ({"device": "cuda", "processes": 3}, 2, "3 processes asked for but only 2 CUDA GPU"),
         ({"processes": 0}, 0, "at least 1, got 0"),
         ({"max_steps": 0}, 0, "max steps must be at least 1, got 0"),
+        ({"num_workers": -1}, 0, "loader workers must be 0 or more, got -1"),
         ({"config_path": Path("/nonexistent/c.yaml")}, 0, "c.yaml: config file not found"),
         ({"config_path": None}, 0, "a new run needs a config file"),
         ({"resume": True, "config_path": None}, 0, "nothing to resume"),

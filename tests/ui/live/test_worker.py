@@ -15,6 +15,7 @@ from fomm_studio.api import (
     OverlayOptions,
     SetOptions,
     SyntheticFeed,
+    VideoFeedError,
     VideoFileFeed,
 )
 from tests.conftest import tiny_live_builder
@@ -171,3 +172,83 @@ def test_gui_thread_keeps_running_while_the_engine_works(qtbot, entry, avatar_pa
         timer.stop()
         finished.set()  # lets a waiting engine call through, so the worker can stop
         assert controller.shutdown()
+
+
+def _capture_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "fomm-capture"]
+
+
+def test_the_pipelined_loop_runs_and_shutdown_joins_its_capture_thread(qtbot, entry, avatar_path) -> None:
+    controller = LiveController()
+    worker = controller.start(tiny_live_builder(entry.load, avatar_path, pipelined=True))
+    try:
+        with qtbot.waitSignal(worker.frame_ready, timeout=20000) as blocker:
+            pass
+        assert blocker.args[0].captured_at > 0 and len(_capture_threads()) == 1
+    finally:
+        assert controller.shutdown()
+    assert _capture_threads() == []  # pipeline.close() joined it before the worker's thread ended
+
+
+def test_a_pipelined_camera_that_dies_is_retried_and_recovers(qtbot, entry, avatar_path) -> None:
+    flaky = FlakyFeed(SyntheticFeed(size=96, realtime=False), fail_after=2, recover_after=1)
+    controller = LiveController()
+    worker = controller.start(
+        tiny_live_builder(entry.load, avatar_path, feed=lambda _spec: flaky, pipelined=True),
+        retry_interval=0.2,
+    )
+    states: list[str] = []
+    worker.source_state.connect(lambda state, _text: states.append(state))
+    frames: list[object] = []
+    worker.frame_ready.connect(lambda _f: frames.append(worker.take_latest()))
+    try:
+        qtbot.waitUntil(lambda: "lost" in states and len(frames) >= 4, timeout=30000)
+        assert states.count("ok") >= 2  # opened, lost on the capture thread, reopened
+    finally:
+        assert controller.shutdown()
+    assert _capture_threads() == []
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_a_video_file_that_cannot_be_decoded_fails_once_with_its_reason(
+    qtbot, entry, avatar_path, tmp_path, pipelined
+) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"\x00garbage" * 999)
+    opener = lambda _spec: VideoFileFeed(broken, loop=True, realtime=False)  # noqa: E731
+    controller = LiveController()
+    worker = controller.start(
+        tiny_live_builder(entry.load, avatar_path, feed=opener, pipelined=pipelined), retry_interval=0.05
+    )
+    states: list[str] = []
+    failures: list[str] = []
+    worker.source_state.connect(lambda state, _text: states.append(state))
+    worker.failed.connect(failures.append)
+    with qtbot.waitSignal(worker.stopped, timeout=20000):
+        pass
+    assert len(failures) == 1 and "broken.mp4" in failures[0] and "FFmpeg" in failures[0]
+    assert "waiting" not in states and "lost" not in states  # no retry of a file
+    assert controller.shutdown()
+
+
+def test_a_clip_that_breaks_mid_stream_on_the_capture_thread_fails_once(qtbot, entry, avatar_path) -> None:
+    class BreakingClip(FlakyFeed):
+        def read(self):
+            self.attempts += 1
+            if self.attempts > 3:
+                raise VideoFeedError("clip.mp4: video cannot be decoded (Invalid data found)")
+            return self.inner.read()
+
+    clip = BreakingClip(SyntheticFeed(size=96, realtime=False), fail_after=0)
+    controller = LiveController()
+    worker = controller.start(
+        tiny_live_builder(entry.load, avatar_path, feed=lambda _spec: clip, pipelined=True),
+        retry_interval=0.05,
+    )
+    failures: list[str] = []
+    worker.failed.connect(failures.append)
+    with qtbot.waitSignal(worker.stopped, timeout=20000):
+        pass
+    assert failures == ["clip.mp4: video cannot be decoded (Invalid data found)"] and clip.attempts == 4
+    assert controller.shutdown()
+    assert _capture_threads() == []
