@@ -76,6 +76,7 @@ def rank_device(device: str, world_size: int, local_rank: int) -> torch.device:
 
 
 def barrier(info: DistInfo) -> None:
+    """Wait for every rank (no-op in one process), e.g. until rank 0 has written the frame cache."""
     if info.enabled:
         dist.barrier()
 
@@ -107,5 +108,6 @@ def losses_to_host(info: DistInfo, terms: dict[str, torch.Tensor]) -> dict[str, 
 
 
 def shutdown(info: DistInfo) -> None:
+    """Leave the process group cleanly so torchrun sees a normal exit."""
     if info.enabled and dist.is_initialized():
         dist.destroy_process_group()

@@ -200,6 +200,7 @@ def train_step(run: TrainingRun, batch: dict[str, torch.Tensor]) -> dict[str, to
 
 
 def check_finite(losses: dict[str, float], step: int) -> None:
+    """Stop with a clear error at the first NaN/inf loss instead of training on garbage."""
     bad = [k for k, v in losses.items() if not math.isfinite(v)]
     if bad:
         raise FommError(
@@ -209,6 +210,7 @@ def check_finite(losses: dict[str, float], step: int) -> None:
 
 
 def remember(state: TrainState, reconstruction: float | None) -> None:
+    """Keep the last RECENT_WINDOW reconstruction losses: their mean picks the best checkpoint."""
     if reconstruction is not None:
         state.recent_reconstruction = [*state.recent_reconstruction, reconstruction][-RECENT_WINDOW:]
 

@@ -109,6 +109,7 @@ def options_from_args(args: argparse.Namespace) -> TrainOptions:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m trainer.train` (and each torchrun rank): train, errors as one line, exit code 2."""
     parser = argparse.ArgumentParser(prog="python3 -m trainer.train", description="Train a FOMM model.")
     add_train_arguments(parser)
     args = parser.parse_args(argv)

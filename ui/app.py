@@ -39,6 +39,7 @@ from fomm_studio.api import (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The app's options: camera, avatar, model, device, and the scripted (headless) run."""
     parser = argparse.ArgumentParser(prog="fomm-studio", description="FOMM Studio: live avatar puppeteering.")
     parser.add_argument(
         "--camera",
@@ -106,6 +107,7 @@ def check_source(spec: str) -> None:
 
 
 def default_avatar(settings: Settings) -> Path | None:
+    """The remembered avatar while its file exists, else the bundled astronaut."""
     remembered = Path(settings.avatar) if settings.avatar else None
     if remembered is not None and remembered.is_file():
         return remembered
@@ -117,6 +119,7 @@ def default_avatar(settings: Settings) -> Path | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """`python main.py` / `fomm-studio`: the window, or a scripted run that prints one JSON line."""
     args = build_parser().parse_args(argv)
     scripted = args.exit_after_frames is not None
     settings = Settings() if scripted else load_settings()
@@ -133,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_gui(args: argparse.Namespace, settings: Settings, registry: ModelRegistry, scripted: bool) -> int:
+    """Create the application and main window; PySide6 is imported here, so `--help` stays fast."""
     from PySide6.QtWidgets import QApplication
 
     from ui.main_window import MainWindow
