@@ -48,7 +48,14 @@ from fomm_studio.model_registry import (
 )
 from fomm_studio.offline.animation_job import AnimationCancelledError, AnimationJob
 from fomm_studio.offline.inspection import FrameInspector
-from fomm_studio.settings import Settings, load_settings, save_settings, settings_path
+from fomm_studio.settings import (
+    Settings,
+    default_animation_path,
+    load_settings,
+    output_dir,
+    save_settings,
+    settings_path,
+)
 from fomm_studio.training.config_edits import (
     PRESETS,
     Preset,
@@ -179,12 +186,14 @@ __all__ = [
     "check_edits",
     "compose_panes",
     "cuda_device_count",
+    "default_animation_path",
     "default_run_dir",
     "inference_context",
     "kill_training",
     "load_models",
     "load_settings",
     "make_feed",
+    "output_dir",
     "palette",
     "pid_alive",
     "pipeline_factory",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,6 +35,7 @@ from fomm_studio.api import (
     MotionOptions,
     Settings,
     VideoReader,
+    default_animation_path,
     run_animation_job,
 )
 from ui.animate.inspector import InspectView
@@ -93,8 +95,22 @@ class AnimatePanel(QWidget):
         self.driving_edit, row = path_row(self._browse_driving, self.settings.animate_driving)
         form.addRow("Driving video", row)
         self.output_edit, row = path_row(self._browse_output, self.settings.animate_output)
+        self.output_edit.setToolTip("Leave empty to write into the output folder (see the Live tab)")
         form.addRow("Output video", row)
+        for edit in (self.source_edit, self.driving_edit):
+            edit.textChanged.connect(self._show_default_output)
+        self._show_default_output()
         return group
+
+    def _default_output(self) -> Path:
+        """Where an empty Output field writes: the output folder, never next to the driving video (the
+        sample clip lives in the app's own install)."""
+        source = Path(self.source_edit.text().strip() or "avatar")
+        driving = Path(self.driving_edit.text().strip() or "driving")
+        return default_animation_path(self.settings, source, driving)
+
+    def _show_default_output(self) -> None:
+        self.output_edit.setPlaceholderText(f"default: {self._default_output()}")
 
     def _options_group(self) -> QGroupBox:
         group = QGroupBox("Options (as fomm animate)")
@@ -147,6 +163,11 @@ class AnimatePanel(QWidget):
         layout.addWidget(self.preview_view)
         return group
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """The output folder may have changed in the Live tab: show the default it gives now."""
+        self._show_default_output()
+        super().showEvent(event)
+
     # -- file dialogs ---------------------------------------------------------------------------
     def _browse_source(self) -> None:
         pattern = " ".join(f"*{s}" for s in IMAGE_SUFFIXES)
@@ -161,7 +182,8 @@ class AnimatePanel(QWidget):
             self.driving_edit.setText(name)
 
     def _browse_output(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Output video", "result.mp4", "MP4 video (*.mp4)")
+        start = self.output_edit.text().strip() or str(self._default_output())
+        name, _ = QFileDialog.getSaveFileName(self, "Output video", start, "MP4 video (*.mp4)")
         if name:
             self.output_edit.setText(name)
 
@@ -169,9 +191,7 @@ class AnimatePanel(QWidget):
     def _inputs(self) -> tuple[ModelEntry, Path, Path, Path] | None:
         entry = self.model_provider()
         source, driving = Path(self.source_edit.text().strip()), Path(self.driving_edit.text().strip())
-        output_text = self.output_edit.text().strip() or str(
-            driving.with_name(driving.stem + "-animated.mp4")
-        )
+        output_text = self.output_edit.text().strip()
         problems = []
         if not entry.is_ready:
             problems.append(f"model '{entry.name}': {entry.status}")
@@ -188,7 +208,8 @@ class AnimatePanel(QWidget):
             self.find_best_frame.isChecked(),
             self.device.currentText(),
         )
-        return entry, source, driving, Path(output_text)
+        output = Path(output_text) if output_text else default_animation_path(self.settings, source, driving)
+        return entry, source, driving, output
 
     def start_job(self) -> None:
         inputs = self._inputs()
@@ -259,6 +280,7 @@ class AnimatePanel(QWidget):
         self._job = None
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        self._show_default_output()  # the written file took the default name: show the next one
         self._threads.reap()
 
     # -- preview --------------------------------------------------------------------------------

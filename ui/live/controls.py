@@ -25,7 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fomm_studio.api import SAMPLE_DRIVING, VIDEO_SUFFIXES, LiveOptions, OverlayOptions, Settings
+from fomm_studio.api import (
+    SAMPLE_DRIVING,
+    VIDEO_SUFFIXES,
+    LiveOptions,
+    OverlayOptions,
+    Settings,
+    output_dir,
+)
 
 ADAPT_SCALE_TIP = (
     "Scale the driving motion by the ratio of the avatar's and the driving face's keypoint spread "
@@ -257,5 +264,4 @@ class LiveControls(QScrollArea):
             self._show_output_dir()
 
     def _show_output_dir(self) -> None:
-        folder = self.settings.output_dir or str(Path.home() / "Videos" / "FOMM Studio")
-        self.output_label.setText(f"Saves to {folder}")
+        self.output_label.setText(f"Saves to {output_dir(self.settings)}")

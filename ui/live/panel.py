@@ -32,6 +32,7 @@ from fomm_studio.api import (
     Snapshot,
     StartRecording,
     StopRecording,
+    output_dir,
     pipeline_factory,
     read_image,
     virtual_camera_availability,
@@ -241,12 +242,7 @@ class LivePanel(QWidget):
         self.controller.post(Snapshot(self._output_dir() / time.strftime("fomm-snapshot-%Y%m%d-%H%M%S.png")))
 
     def _output_dir(self) -> Path:
-        folder = (
-            Path(self.settings.output_dir)
-            if self.settings.output_dir
-            else Path.home() / "Videos" / "FOMM Studio"
-        )
-        return folder
+        return output_dir(self.settings)
 
     def _on_vcam_toggled(self) -> None:
         self.controller.post(SetVirtualCamera(self.vcam_button.isChecked()))

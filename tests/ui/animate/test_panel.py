@@ -1,0 +1,32 @@
+"""The Animate tab: where an animation is written, and what the tab shows after a job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fomm_studio.api import VideoReader
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def test_empty_output_writes_into_the_output_folder_not_next_to_the_driving_video(
+    qtbot, make_window, avatar_path: Path, driving_video: Path, tmp_path: Path
+) -> None:
+    window = make_window()
+    window.settings.output_dir = str(tmp_path / "out")
+    panel = window.animate
+    panel.source_edit.setText(str(avatar_path))
+    panel.driving_edit.setText(str(driving_video))
+    panel.output_edit.setText("")
+    expected = tmp_path / "out" / "avatar-driving.mp4"
+    assert panel.output_edit.placeholderText() == f"default: {expected}"
+    with qtbot.waitSignal(panel.job_finished, timeout=60000) as finished:
+        panel.start_job()
+    assert finished.args[0] == expected
+    assert sum(1 for _ in VideoReader(expected).frames()) == 12
+    assert sorted(p.name for p in driving_video.parent.glob("*.mp4")) == ["driving.mp4"]
+    qtbot.waitUntil(panel.run_button.isEnabled, timeout=10000)
+    assert window.settings.animate_output == ""  # the field stays empty: the next job gets a fresh name
+    assert panel.output_edit.placeholderText() == f"default: {tmp_path / 'out' / 'avatar-driving-2.mp4'}"
