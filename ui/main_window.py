@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSlider,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
@@ -220,8 +223,16 @@ class MainWindow(QMainWindow):
 
     # -- shortcuts ------------------------------------------------------------------------------
     def _install_shortcuts(self) -> None:
-        live, controls = self.live, self.live.controls
-        bindings = {
+        """Window keys work on every tab. A tab's single keys are shortcuts of that tab's panel, and a
+        shortcut whose widget is hidden never fires, so they act only while their tab is shown. A
+        focused input keeps the keys it uses (see `eventFilter`)."""
+        live, controls, inspect = self.live, self.live.controls, self.animate.inspect
+        window_keys = {
+            "F11": self.toggle_fullscreen,
+            "Escape": self.leave_fullscreen,
+            "Ctrl+Q": self.close,
+        }
+        live_keys = {
             "Space": live.toggle_running,
             "C": live.calibrate,
             "R": live.record_button.click,
@@ -233,10 +244,7 @@ class MainWindow(QMainWindow):
             "D": lambda: controls.toggle("deformed"),
             "F": lambda: controls.toggle("face_crop"),
             "X": lambda: controls.toggle("mirror"),
-            "F11": self.toggle_fullscreen,
-            "Escape": self.leave_fullscreen,
             "Ctrl+O": live.gallery.open_dialog,
-            "Ctrl+Q": self.close,
             "Left": lambda: controls.nudge(dx=-0.02),
             "Right": lambda: controls.nudge(dx=0.02),
             "Up": lambda: controls.nudge(dy=-0.02),
@@ -245,25 +253,36 @@ class MainWindow(QMainWindow):
             "=": lambda: controls.nudge(dzoom=10),
             "-": lambda: controls.nudge(dzoom=-10),
         }
+        animate_keys = {
+            "Left": lambda: inspect.step(-1),
+            "Right": lambda: inspect.step(1),
+            "PgUp": lambda: inspect.step(-10),
+            "PgDown": lambda: inspect.step(10),
+        }
         app = QApplication.instance()
         if app is not None:  # a widget implies an application; the stubs cannot know
             app.installEventFilter(self)
-        self.shortcuts = []
-        for keys, slot in bindings.items():
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.activated.connect(slot)
-            self.shortcuts.append(shortcut)
+        self.shortcuts = [
+            *_bind(self, window_keys),
+            *_bind(self.live, live_keys),
+            *_bind(self.animate, animate_keys),
+        ]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Space toggles Start/Stop even when a list or combo box has focus (they would eat it)."""
+        """A focused input keeps the keys it uses (typing, moving a slider) instead of a tab's shortcut
+        taking them; on the Live tab, Space toggles Start/Stop even when a list or combo box has focus
+        (they would eat it)."""
+        if not (isinstance(event, QKeyEvent) and isinstance(watched, QWidget) and watched.window() is self):
+            return super().eventFilter(watched, event)
+        if event.type() == QEvent.Type.ShortcutOverride and _keeps_key(watched, event):
+            event.accept()  # no shortcut: the key goes to the widget
+            return True
         if (
             event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Space
             and not event.isAutoRepeat()
-            and isinstance(watched, QWidget)
-            and watched.window() is self
-            and not _is_text_input(watched)
+            and self.tabs.currentWidget() is self.live
+            and not _keeps_key(watched, event)
         ):
             self.live.toggle_running()
             return True
@@ -301,5 +320,38 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _is_text_input(widget: QWidget | None) -> bool:
-    return isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox))
+TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
+NAVIGATING_INPUTS = (QAbstractSlider, QComboBox, QAbstractItemView)
+NAVIGATION_KEYS = {
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown,
+    Qt.Key.Key_Home,
+    Qt.Key.Key_End,
+}
+COMMAND_MODIFIERS = (
+    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+)
+
+
+def _keeps_key(widget: QWidget, event: QKeyEvent) -> bool:
+    """Whether the focused `widget` uses this key itself: a text field every key without Ctrl/Alt/Meta
+    (but Escape and the function keys), a slider, combo box or list its navigation keys."""
+    key = Qt.Key(event.key())
+    if isinstance(widget, TEXT_INPUTS):
+        plain = not (event.modifiers() & COMMAND_MODIFIERS)
+        return plain and key != Qt.Key.Key_Escape and not Qt.Key.Key_F1 <= key <= Qt.Key.Key_F35
+    return isinstance(widget, NAVIGATING_INPUTS) and key in NAVIGATION_KEYS
+
+
+def _bind(parent: QWidget, keys: Mapping[str, Callable[[], object]]) -> list[QShortcut]:
+    """Shortcuts of `parent` (window context: they fire while `parent` is visible in the active window)."""
+    shortcuts = []
+    for sequence, slot in keys.items():
+        shortcut = QShortcut(QKeySequence(sequence), parent)
+        shortcut.activated.connect(slot)
+        shortcuts.append(shortcut)
+    return shortcuts

@@ -183,3 +183,46 @@ def test_dropping_files_on_the_live_tab(qtbot, make_window, avatar_path, driving
     assert live.avatar_view.has_image() and window.settings.avatar == str(avatar_path)
     live.dropEvent(drop_event([driving_video]))  # a video: the driving source
     assert live.feed_spec == str(driving_video)
+
+
+def test_single_keys_belong_to_their_tab_and_a_focused_input_keeps_its_keys(
+    qtbot, make_window, avatar_path, driving_video
+) -> None:
+    window = make_window()
+    live, animate = window.live, window.animate
+    controls = live.controls
+    live.gallery.add(avatar_path)
+    animate.source_edit.setText(str(avatar_path))
+    animate.driving_edit.setText(str(driving_video))
+    window.tabs.setCurrentWidget(animate)
+    with qtbot.waitSignal(animate.inspect.scrubber.rangeChanged, timeout=30000):
+        animate.inspect.start()  # loads the driving video for the scrubber
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.tabs.setFocus()
+
+    for key in (" ", "K", "X", "+"):  # the Live tab's keys do nothing here
+        qtbot.keyClick(window, key)
+    assert not live.running and not controls.overlay_checks["keypoints"].isChecked()
+    assert controls.mirror.isChecked() == window.settings.mirror and controls.zoom.value() == 100
+    qtbot.keyClick(window, Qt.Key.Key_Right)  # steps the scrubber, does not move the live crop
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    assert animate.inspect.scrubber.value() == 1 and controls.offset == (0.0, 0.0)
+    animate.inspect.scrubber.setFocus()  # a focused slider moves itself, once
+    qtbot.keyClick(animate.inspect.scrubber, Qt.Key.Key_Right)
+    assert animate.inspect.scrubber.value() == 2
+    animate.output_edit.setFocus()
+    qtbot.keyClicks(animate.output_edit, "k m")  # typed text stays text
+    assert animate.output_edit.text() == "k m" and not live.running
+
+    window.tabs.setCurrentWidget(live)
+    window.tabs.setFocus()
+    qtbot.keyClick(window, "K")
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert controls.overlay_checks["keypoints"].isChecked() and controls.offset[0] > 0
+    offset = controls.offset
+    controls.zoom.setFocus()  # the zoom slider keeps the arrow keys
+    qtbot.keyClick(controls.zoom, Qt.Key.Key_Right)
+    assert controls.zoom.value() > 100 and controls.offset == offset
+    assert animate.inspect.scrubber.value() == 2

@@ -152,6 +152,11 @@ class InspectView(QGroupBox):
         self._threads.start(worker)
         self.status_message.emit("Loading the driving video for inspection…", "info")
 
+    def step(self, frames: int) -> None:
+        """Move the scrubber by `frames` (clamped), once a video is loaded."""
+        if self.scrubber.isEnabled():
+            self.scrubber.setValue(self.scrubber.value() + frames)
+
     def refresh_soon(self) -> None:
         """Render the current frame again shortly (slider moves and toggles come in bursts)."""
         if self.worker is not None:
