@@ -81,6 +81,7 @@ class LivePanel(QWidget):
     def _build(self) -> None:
         self.gallery = AvatarGallery()
         self.gallery.avatar_selected.connect(self._on_avatar_selected)
+        self.gallery.rejected.connect(self._on_avatar_rejected)
         self.driving_view = ImageView("Driving")
         self.avatar_view = ImageView("Avatar")
         self.output_view = ImageView("Output")
@@ -260,6 +261,11 @@ class LivePanel(QWidget):
                 return
         self.settings.avatar = str(path)
         self.controller.post(SetAvatar(path))
+
+    def _on_avatar_rejected(self, _path: Path, reason: str) -> None:
+        current = self.gallery.current_path()
+        kept = f" Still using {current.name}." if current is not None else ""
+        self.error.emit(f"Avatar not added: {reason}.{kept}")
 
     # -- worker signals -------------------------------------------------------------------------
     def _on_frame_ready(self, _frame: LiveFrame) -> None:
