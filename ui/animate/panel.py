@@ -53,11 +53,16 @@ class AnimatePanel(QWidget):
     job_finished = Signal(object)  # Path
 
     def __init__(
-        self, settings: Settings, model_provider: Callable[[], ModelEntry], parent: QWidget | None = None
+        self,
+        settings: Settings,
+        model_provider: Callable[[], ModelEntry],
+        model_problem: Callable[[str], str | None] = lambda _model_id: None,
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.settings = settings
         self.model_provider = model_provider
+        self.model_problem = model_problem
         self._threads = WorkerThreads(self)
         self._job: TaskWorker | None = None
         self._preview_frames: list[np.ndarray] = []
@@ -193,7 +198,10 @@ class AnimatePanel(QWidget):
         source, driving = Path(self.source_edit.text().strip()), Path(self.driving_edit.text().strip())
         output_text = self.output_edit.text().strip()
         problems = []
-        if not entry.is_ready:
+        model_problem = self.model_problem(entry.model_id)
+        if model_problem is not None:
+            problems.append(f"model '{entry.name}' failed: {model_problem}")
+        elif not entry.is_ready:
             problems.append(f"model '{entry.name}': {entry.status}")
         if not source.is_file():
             problems.append(f"source image not found: {source}")

@@ -40,25 +40,32 @@ from fomm_studio.api import (
 from ui.live.controls import LiveControls
 from ui.live.gallery import AvatarGallery
 from ui.live.stats_panel import StatsPanel
-from ui.live.worker import LiveController, LiveWorker, PipelineFactory
+from ui.live.worker import LiveController, LiveWorker, PipelineFactory, loading_model_first
 from ui.widgets.image_view import ImageView
 
 
 class LivePanel(QWidget):
-    """The Live tab. `model_provider` returns the model picked in the main window."""
+    """The Live tab. `model_provider` returns the model picked in the main window; `model_problem(id)`
+    says why a model failed its check or its last load (None when it did not)."""
 
     status_message = Signal(str, str)  # text, kind ('info' | 'warn' | 'error')
     error = Signal(str)
     stats_text = Signal(str)
     frame_shown = Signal(object)  # LiveFrame, after painting
     running_changed = Signal(bool)
+    model_failed = Signal(str, str)  # model id, why it could not be loaded
 
     def __init__(
-        self, settings: Settings, model_provider: Callable[[], ModelEntry], parent: QWidget | None = None
+        self,
+        settings: Settings,
+        model_provider: Callable[[], ModelEntry],
+        model_problem: Callable[[str], str | None] = lambda _model_id: None,
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.settings = settings
         self.model_provider = model_provider
+        self.model_problem = model_problem
         self.controller = LiveController(self)
         self.model_cache = ModelCache()
         self.device = "auto"  # the Live tab's device choice (cpu, cuda, auto)
@@ -168,6 +175,7 @@ class LivePanel(QWidget):
         worker.source_state.connect(self._on_source_state)
         worker.notice.connect(self._on_notice)
         worker.failed.connect(self._on_failed)
+        worker.model_failed.connect(self.model_failed)
         worker.stopped.connect(self._on_stopped)
         self.stats.clear()
         self._set_running_ui(True)
@@ -175,9 +183,13 @@ class LivePanel(QWidget):
 
     def _default_factory(self) -> PipelineFactory | None:
         entry = self.model_provider()
-        if not entry.is_ready:
+        problem = self.model_problem(entry.model_id)
+        if not entry.is_ready or problem is not None:
             text = (
-                f"Model '{entry.name}': {entry.status} ({entry.checkpoint_path}). "
+                f"Model '{entry.name}' failed: {problem.rstrip('.')}. Pick another model, or open its files "
+                "again once fixed."
+                if problem is not None
+                else f"Model '{entry.name}': {entry.status} ({entry.checkpoint_path}). "
                 "Open a config + checkpoint from the Model bar, or train one."
             )
             self.output_view.set_message(text, "error")
@@ -188,7 +200,10 @@ class LivePanel(QWidget):
             self.error.emit("No avatar selected: pick one in the gallery or open an image.")
             return None
         spec = LiveSpec(entry, self.feed_spec, self.controls.options(), avatar, SAMPLE_DRIVING, self.device)
-        return pipeline_factory(spec, self.model_cache)
+        cache, device = self.model_cache, self.device
+        return loading_model_first(
+            entry.model_id, lambda: cache.get(entry, device), pipeline_factory(spec, cache)
+        )
 
     def stop_and_restart(self) -> None:
         """Restart with the current model once the running worker has stopped (does not block)."""
