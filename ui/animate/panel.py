@@ -8,6 +8,7 @@ The job, the preview decoding and the inspection each run in a worker in its own
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from fomm_studio.api import (
 from ui.animate.inspector import InspectView
 from ui.live.controls import ADAPT_SCALE_TIP
 from ui.threads import Progress, TaskFn, TaskWorker, WorkerThreads
+from ui.widgets.durations import clock
 from ui.widgets.image_view import ImageView
 from ui.widgets.path_row import path_row
 
@@ -65,6 +67,7 @@ class AnimatePanel(QWidget):
         self.model_problem = model_problem
         self._threads = WorkerThreads(self)
         self._job: TaskWorker | None = None
+        self._job_started = 0.0  # time.monotonic() at the job's start
         self._preview_frames: list[np.ndarray] = []
         self._preview_index = 0
         self.preview_timer = QTimer(self)
@@ -259,7 +262,8 @@ class AnimatePanel(QWidget):
         self._threads.start(worker)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.progress.setValue(0)
+        self._job_started = time.monotonic()
+        self._show_progress_state("starting…")
         self.status_message.emit("Animating…", "info")
         return worker
 
@@ -269,19 +273,32 @@ class AnimatePanel(QWidget):
             self.status_message.emit("Cancelling…", "info")
 
     def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setFormat("%v / %m frames")
+        elapsed = time.monotonic() - self._job_started
+        timing = f" · {clock(elapsed)}"
+        if 0 < done < total:
+            timing += f" · about {clock(elapsed / done * (total - done))} left"
+        self.progress.setFormat("%v / %m frames" + timing)
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
 
+    def _show_progress_state(self, text: str) -> None:
+        """An empty bar with `text`: a failed or cancelled job's frame count must not stay behind."""
+        self.progress.setMaximum(1)
+        self.progress.setValue(0)
+        self.progress.setFormat(text)
+
     def _on_job_finished(self, path: Path) -> None:
+        self.progress.setFormat(f"done: %m frames in {clock(time.monotonic() - self._job_started)}")
         self.status_message.emit(f"Animation saved: {path}", "info")
         self.job_finished.emit(path)
         self.load_preview(Path(path))
 
     def _on_job_failed(self, text: str) -> None:
         if self._job is not None and self._job.cancel.is_set():
+            self._show_progress_state("cancelled")
             self.status_message.emit("Animation cancelled; no output was written", "info")
         else:
+            self._show_progress_state("failed: see the status line")
             self.error.emit(f"Animation failed: {text}")
 
     def _on_job_stopped(self) -> None:

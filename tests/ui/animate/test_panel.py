@@ -30,3 +30,32 @@ def test_empty_output_writes_into_the_output_folder_not_next_to_the_driving_vide
     qtbot.waitUntil(panel.run_button.isEnabled, timeout=10000)
     assert window.settings.animate_output == ""  # the field stays empty: the next job gets a fresh name
     assert panel.output_edit.placeholderText() == f"default: {tmp_path / 'out' / 'avatar-driving-2.mp4'}"
+
+
+@pytest.mark.parametrize("outcome", ["failed", "cancelled"])
+def test_a_job_that_did_not_finish_leaves_no_frame_count_behind(qtbot, make_window, outcome: str) -> None:
+    from fomm_studio.api import AnimationCancelledError, FommError
+
+    panel = make_window().animate
+
+    def job(progress, cancel):
+        progress(0, 175)
+        progress(5, 175)
+        if outcome == "cancelled":
+            cancel.set()
+            raise AnimationCancelledError("animation cancelled; no output was written")
+        raise FommError("driving.mp4: not a video file")
+
+    panel.start_task(job)
+    qtbot.waitUntil(panel.run_button.isEnabled, timeout=10000)
+    assert panel.progress.value() == 0 and "175" not in panel.progress.text()
+    assert panel.progress.text().startswith(outcome)
+
+
+def test_progress_shows_elapsed_time_and_what_is_left(make_window) -> None:
+    import time
+
+    panel = make_window().animate
+    panel._job_started = time.monotonic() - 30  # a job that has run for 30 s
+    panel._on_progress(10, 40)
+    assert panel.progress.text() == "10 / 40 frames · 0:30 · about 1:30 left"
