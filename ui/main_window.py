@@ -171,24 +171,23 @@ class MainWindow(QMainWindow):
             else "The built-in default model cannot be removed"
         )
         if problem is not None:
-            self.live.output_view.set_message(f"Model '{entry.name}' failed: {problem}", "error")
+            self.live.show_model_problem(f"Model '{entry.name}' failed: {problem}")
         elif status not in ("ready", "checking"):
-            self.live.output_view.set_message(
+            self.live.show_model_problem(
                 f"Model '{entry.name}': {status}.\n{entry.checkpoint_path}\n"
-                "Open a config + checkpoint (model bar) to animate.",
-                "error",
+                "Open a config + checkpoint (model bar) to animate."
             )
         else:
-            self.live.output_view.set_message("")
+            self.live.show_model_problem(None)
 
     def _on_model_activated(self, _index: int) -> None:
         entry = self.current_model()
         self.settings.model_id = entry.model_id
         if self.registry.problem(entry.model_id) is not None:
             self.check_models([entry.model_id])  # its files may have been fixed since
+        self.live.model_changed()
         self._show_model_state()
-        if self.live.running:
-            self.live.stop_and_restart()
+        self.show_status(f"Model: {entry.name}")  # an error about the previous model no longer applies
 
     def open_model_files(self) -> None:
         config, _ = QFileDialog.getOpenFileName(self, "Open FOMM config", "", "Config (*.yaml *.yml)")

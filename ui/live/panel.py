@@ -67,6 +67,7 @@ class LivePanel(QWidget):
         self.model_provider = model_provider
         self.model_problem = model_problem
         self.controller = LiveController(self)
+        self.controller.started.connect(self._connect_worker)
         self.model_cache = ModelCache()
         self.device = "auto"  # the Live tab's device choice (cpu, cuda, auto)
         self.feed_spec = settings.camera or "auto"
@@ -77,6 +78,7 @@ class LivePanel(QWidget):
         self.fps = 0.0
         self._restart_pending = False
         self._failure: str | None = None  # why the current worker stopped, if it failed
+        self._model_banner = ""  # the output pane's banner about the picked model, if shown
         self._build()
         self.setAcceptDrops(True)
         self.fps_timer = QTimer(self)
@@ -170,16 +172,19 @@ class LivePanel(QWidget):
             factory = self._default_factory()
             if factory is None:
                 return False
-        worker = self.controller.start(factory, retry_interval)
+        self.controller.start(factory, retry_interval)
+        self.stats.clear()
+        self._set_running_ui(True)
+        return True
+
+    def _connect_worker(self, worker: LiveWorker) -> None:
+        """Connected before its thread starts, so not even its first signal ("Loading model…") is lost."""
         worker.frame_ready.connect(self._on_frame_ready)
         worker.source_state.connect(self._on_source_state)
         worker.notice.connect(self._on_notice)
         worker.failed.connect(self._on_failed)
         worker.model_failed.connect(self.model_failed)
         worker.stopped.connect(self._on_stopped)
-        self.stats.clear()
-        self._set_running_ui(True)
-        return True
 
     def _default_factory(self) -> PipelineFactory | None:
         entry = self.model_provider()
@@ -204,6 +209,24 @@ class LivePanel(QWidget):
         return loading_model_first(
             entry.model_id, lambda: cache.get(entry, device), pipeline_factory(spec, cache)
         )
+
+    def show_model_problem(self, text: str | None) -> None:
+        """Banner over the output pane saying why the picked model cannot run; None takes that banner
+        away, and only that one (not "Loading model…" or why the live view stopped)."""
+        if text:
+            self.output_view.set_message(text, "error")
+        elif self.output_view.message == self._model_banner:
+            self.output_view.set_message("")
+        self._model_banner = text or ""
+
+    def model_changed(self) -> None:
+        """Another model was picked: the output pane must not show the previous model's last frame, nor
+        a banner about it (why it stopped, or could not start)."""
+        self.output_view.set_image(None)
+        self.output_view.set_message("")
+        self._model_banner = ""
+        if self.running:
+            self.stop_and_restart()
 
     def stop_and_restart(self) -> None:
         """Restart with the current model once the running worker has stopped (does not block)."""
@@ -285,7 +308,9 @@ class LivePanel(QWidget):
     # -- worker signals -------------------------------------------------------------------------
     def _on_frame_ready(self, _frame: LiveFrame) -> None:
         worker = self.worker
-        frame = worker.take_latest() if worker is not None else None
+        if worker is None or worker.stopping:
+            return  # a stopping worker's last frames: stale once Stop or another model was picked
+        frame = worker.take_latest()
         if frame is None:
             return
         start = time.perf_counter()
@@ -314,6 +339,8 @@ class LivePanel(QWidget):
         else:
             self.driving_view.set_message(text, "warn")
             self.status_message.emit(text, "warn")
+        if state != "starting" and self.output_view.message_kind == "info":
+            self.output_view.set_message("")  # "Loading model…" is over once the source is tried
 
     def _on_notice(self, notice: Notice) -> None:
         if notice.kind == "error":
@@ -334,6 +361,9 @@ class LivePanel(QWidget):
         self.controller.shutdown()
         self._set_running_ui(False)
         failure, self._failure = self._failure, None
+        self.driving_view.set_message("")  # "Retrying every 2 s…" is over: nothing retries now
+        if self.output_view.message_kind == "info":
+            self.output_view.set_message("")  # "Loading model…"; an error banner says why it stopped
         if failure is None:
             self.status_message.emit("Live view stopped", "info")
         else:  # keep the reason in the status line, not just in the dialog the user may close
