@@ -19,6 +19,7 @@ from fomm_studio.live.feeds import (
     SyntheticFeed,
     VideoFileFeed,
 )
+from fomm_studio.live.flow_view import flow_legend
 from fomm_studio.live.launch import LiveSpec, ModelCache, make_feed, pipeline_factory
 from fomm_studio.live.messages import (
     STAGES,
@@ -35,7 +36,14 @@ from fomm_studio.live.messages import (
     StartRecording,
     StopRecording,
 )
-from fomm_studio.live.overlays import OverlayOptions, Panes, compose_panes, palette
+from fomm_studio.live.overlays import (
+    BACKGROUND_COLOR,
+    OverlayOptions,
+    Panes,
+    colormap_bar,
+    compose_panes,
+    palette,
+)
 from fomm_studio.live.pipeline import FeedSetup, LivePipeline, inference_context
 from fomm_studio.live.virtual_camera import availability as virtual_camera_availability
 from fomm_studio.media import MediaError, VideoReader, read_image, save_png
@@ -128,6 +136,7 @@ def run_animation_job(
 
 __all__ = [
     "AVATARS_DIR",
+    "BACKGROUND_COLOR",
     "DEFAULT_MODEL_ID",
     "IMAGE_SUFFIXES",
     "PERCEPTUAL_BACKENDS",
@@ -184,10 +193,12 @@ __all__ = [
     "build_command",
     "center_crop",
     "check_edits",
+    "colormap_bar",
     "compose_panes",
     "cuda_device_count",
     "default_animation_path",
     "default_run_dir",
+    "flow_legend",
     "inference_context",
     "kill_training",
     "load_models",

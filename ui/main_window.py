@@ -348,6 +348,7 @@ class MainWindow(QMainWindow):
             "H": lambda: controls.toggle("heatmaps"),
             "M": lambda: controls.toggle("masks"),
             "D": lambda: controls.toggle("deformed"),
+            "L": lambda: controls.toggle("flow"),
             "F": lambda: controls.toggle("face_crop"),
             "X": lambda: controls.toggle("mirror"),
             "Ctrl+O": live.gallery.open_dialog,

@@ -30,8 +30,9 @@ from fomm_studio.api import (
 )
 from ui.threads import WORKER_ERRORS, ThreadWorker, WorkerThreads
 from ui.widgets.image_view import ImageView
+from ui.widgets.legends import OVERLAY_TIPS, OverlayLegend
 
-OVERLAYS = ("keypoints", "heatmaps", "occlusion", "masks", "deformed")
+OVERLAYS = ("keypoints", "heatmaps", "occlusion", "masks", "deformed", "flow")
 
 # What the inspector needs from the tab: the model, source image and driving video (None when the
 # tab reported a problem), and the motion options as currently chosen.
@@ -117,9 +118,12 @@ class InspectView(QGroupBox):
         self.frame_label = QLabel("frame –")
         self.overlay_checks = {name: QCheckBox(name.capitalize()) for name in OVERLAYS}
         self.overlay_checks["keypoints"].setChecked(True)
+        self.overlay_legend = OverlayLegend(horizontal=True)
         checks = QHBoxLayout()
-        for check in self.overlay_checks.values():
+        for name, check in self.overlay_checks.items():
+            check.setToolTip(OVERLAY_TIPS[name])
             check.toggled.connect(self.refresh_soon)
+            check.toggled.connect(self._show_legend)
             checks.addWidget(check)
         checks.addStretch(1)
         row = QHBoxLayout()
@@ -130,6 +134,13 @@ class InspectView(QGroupBox):
         layout.addLayout(panes, 1)
         layout.addLayout(row)
         layout.addLayout(checks)
+        layout.addWidget(self.overlay_legend)
+
+    def overlays(self) -> OverlayOptions:
+        return OverlayOptions(**{name: check.isChecked() for name, check in self.overlay_checks.items()})
+
+    def _show_legend(self) -> None:
+        self.overlay_legend.show_for(self.overlays())
 
     def start(self) -> None:
         """Load the model and the driving video in a new worker (a previous one is stopped)."""
@@ -165,8 +176,7 @@ class InspectView(QGroupBox):
     def _request_inspection(self) -> None:
         if self.worker is None:
             return
-        overlays = OverlayOptions(**{name: check.isChecked() for name, check in self.overlay_checks.items()})
-        self.worker.request(self.scrubber.value(), overlays, self._motion())
+        self.worker.request(self.scrubber.value(), self.overlays(), self._motion())
 
     def _on_ready(self, count: int) -> None:
         self.scrubber.setRange(0, max(count - 1, 0))

@@ -33,6 +33,7 @@ from fomm_studio.api import (
     Settings,
     output_dir,
 )
+from ui.widgets.legends import OVERLAY_TIPS, OverlayLegend
 
 ADAPT_SCALE_TIP = (
     "Scale the driving motion by the ratio of the avatar's and the driving face's keypoint spread "
@@ -53,6 +54,7 @@ OVERLAYS = (
     ("occlusion", "Occlusion map", "O"),
     ("masks", "Part masks", "M"),
     ("deformed", "Deformed source", "D"),
+    ("flow", "Motion flow", "L"),
 )
 
 
@@ -151,8 +153,12 @@ class LiveControls(QScrollArea):
         self.overlay_checks: dict[str, QCheckBox] = {}
         for key, label, shortcut in OVERLAYS:
             check = self._check(f"{label} ({shortcut})", getattr(self.settings, f"overlay_{key}"))
+            check.setToolTip(OVERLAY_TIPS[key])
             self.overlay_checks[key] = check
             layout.addWidget(check)
+        self.overlay_legend = OverlayLegend()
+        layout.addWidget(self.overlay_legend)
+        self.overlay_legend.show_for(self.options().overlays)
         return group
 
     def _record_group(self) -> QGroupBox:
@@ -216,7 +222,9 @@ class LiveControls(QScrollArea):
 
     def _emit(self) -> None:
         self._save()
-        self.options_changed.emit(self.options())
+        options = self.options()
+        self.overlay_legend.show_for(options.overlays)
+        self.options_changed.emit(options)
 
     def _save(self) -> None:
         s, o = self.settings, self.options()

@@ -59,3 +59,26 @@ def test_progress_shows_elapsed_time_and_what_is_left(make_window) -> None:
     panel._job_started = time.monotonic() - 30  # a job that has run for 30 s
     panel._on_progress(10, 40)
     assert panel.progress.text() == "10 / 40 frames · 0:30 · about 1:30 left"
+
+
+def test_the_inspector_draws_the_flow_and_shows_its_legend(
+    qtbot, make_window, avatar_path: Path, driving_video: Path
+) -> None:
+    import numpy as np
+
+    panel = make_window().animate
+    panel.source_edit.setText(str(avatar_path))
+    panel.driving_edit.setText(str(driving_video))
+    inspect = panel.inspect
+    inspect.overlay_checks["keypoints"].setChecked(False)
+    inspect.start()
+    with qtbot.waitSignal(inspect.worker.rendered, timeout=30000) as plain:
+        pass
+    flow = inspect.overlay_checks["flow"]
+    assert flow.text() == "Flow" and "direction" in flow.toolTip()
+    with qtbot.waitSignal(inspect.worker.rendered, timeout=30000) as drawn:
+        flow.setChecked(True)
+    assert inspect.overlay_legend.shown() == ["flow"]
+    assert drawn.args[0] == plain.args[0]  # the same frame, with the motion field over the output
+    assert not np.array_equal(drawn.args[1].output, plain.args[1].output)
+    assert np.array_equal(drawn.args[1].driving, plain.args[1].driving)

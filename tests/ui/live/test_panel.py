@@ -112,3 +112,28 @@ def test_switching_models_clears_the_last_frame_and_the_old_error(
     assert window.status_label.text() == "Model: other" and "e5484d" not in window.status_label.styleSheet()
     qtbot.waitUntil(lambda: live.output_view.has_image(), timeout=30000)
     assert painted and old_worker not in painted  # only the new model's frames were painted
+
+
+def test_the_flow_overlay_is_a_checkbox_with_its_legend_and_reaches_the_worker(
+    qtbot, make_window, avatar_path
+) -> None:
+    window = make_window()
+    live = window.live
+    controls = live.controls
+    flow = controls.overlay_checks["flow"]
+    assert flow.text() == "Motion flow (L)" and "direction" in flow.toolTip()
+    assert not controls.overlay_legend.isVisibleTo(controls)
+    live.gallery.add(avatar_path)
+    assert live.start()
+    with qtbot.waitSignal(live.frame_shown, timeout=30000):
+        pass
+    window.activateWindow()
+    qtbot.keyClick(window, "L")
+    assert flow.isChecked() and controls.options().overlays.flow and window.settings.overlay_flow
+    assert controls.overlay_legend.shown() == ["flow"]
+    qtbot.waitUntil(lambda: live.worker.pipeline.options.overlays.flow, timeout=10000)
+    controls.overlay_checks["occlusion"].setChecked(True)
+    assert controls.overlay_legend.shown() == ["flow", "occlusion"]
+    flow.setChecked(False)
+    controls.overlay_checks["occlusion"].setChecked(False)
+    assert not controls.overlay_legend.isVisibleTo(controls)
