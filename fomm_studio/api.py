@@ -96,6 +96,7 @@ from fomm_studio.training.supervisor import (
 )
 from fomm_studio.training.supervisor import log_path as training_log_path
 from trainer.losses import PERCEPTUAL_BACKENDS
+from trainer.run_folder import holds_run
 from trainer.video_cache import ScanCancelledError
 
 AVATARS_DIR = ASSETS_DIR / "avatars"
@@ -199,6 +200,7 @@ __all__ = [
     "default_animation_path",
     "default_run_dir",
     "flow_legend",
+    "holds_run",
     "inference_context",
     "kill_training",
     "load_models",

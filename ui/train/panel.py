@@ -27,6 +27,7 @@ from fomm_studio.api import (
     build_command,
     cuda_device_count,
     default_run_dir,
+    holds_run,
     process_environment,
     supervised_command,
     write_run_config,
@@ -76,6 +77,7 @@ class TrainPanel(QWidget):
         self.dataset_box = DatasetBox()
         self.dataset_box.folder_chosen.connect(self.set_dataset)
         self.dataset_box.report_ready.connect(self.report_ready)
+        self.dataset_box.usable_changed.connect(self._on_dataset_usable)
         self.config_form = ConfigForm()
         self.config_form.config_loaded.connect(self._on_config_loaded)
         self.config_form.error.connect(self.error)
@@ -128,6 +130,10 @@ class TrainPanel(QWidget):
         self.settings.train_dataset = str(folder)
         self.dataset_box.scan(folder, tuple(self.config_form.frame_shape()), self.cache_dir)
 
+    def _on_dataset_usable(self, problem: str | None) -> None:
+        """The dataset report says whether training can start on the folder: Start and Resume follow."""
+        self.controls.set_blocker(problem)
+
     def load_config(self, path: Path) -> bool:
         """Show a config's editable numbers; an unreadable file is reported and the old choice kept."""
         return self.config_form.load_config(path)
@@ -143,7 +149,7 @@ class TrainPanel(QWidget):
         """A new run: write the edited config into the run folder, then start the trainer."""
         if self.process.running:
             return False
-        run_dir = self.controls.run_dir() or default_run_dir(self.controls.runs_root)
+        run_dir = self._new_run_dir()
         config = self.config_form.config_path
         try:
             edits = self.config_form.checked_edits()
@@ -155,6 +161,14 @@ class TrainPanel(QWidget):
         except (FommError, OSError) as exc:
             self.error.emit(f"Cannot start training: {exc}")
             return False
+
+    def _new_run_dir(self) -> Path:
+        """The run folder field, unless it is empty or already holds a run (finished, stopped or failed
+        after its first step): then a fresh folder under the runs root, so Start always starts."""
+        chosen = self.controls.run_dir()
+        if chosen is not None and not (chosen.is_dir() and holds_run(chosen)):
+            return chosen
+        return default_run_dir(self.controls.runs_root)
 
     def resume_training(self) -> bool:
         """Continue the run folder's training (its own config) from its newest checkpoint."""
@@ -257,7 +271,9 @@ class TrainPanel(QWidget):
         step = monitor.last_step if monitor is not None else None
         if code == 0 and outcome in ("finished", "stopped"):
             text = f"Training {outcome} at step {step}."
-            self.controls.set_state(text, OK)
+            self.controls.set_state(
+                f"{text} Start begins a new run in a new folder; Resume continues this one.", OK
+            )
             self.status_message.emit(text, "info")
         else:
             outcome = "failed"
