@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from fomm_studio.api import (
     IMAGE_SUFFIXES,
@@ -41,7 +41,9 @@ from ui.live.controls import LiveControls
 from ui.live.gallery import AvatarGallery
 from ui.live.stats_panel import StatsPanel
 from ui.live.worker import LiveController, LiveWorker, PipelineFactory, loading_model_first
+from ui.widgets.durations import clock
 from ui.widgets.image_view import ImageView
+from ui.widgets.theme import DANGER
 
 
 class LivePanel(QWidget):
@@ -79,6 +81,7 @@ class LivePanel(QWidget):
         self._restart_pending = False
         self._failure: str | None = None  # why the current worker stopped, if it failed
         self._model_banner = ""  # the output pane's banner about the picked model, if shown
+        self._recording: tuple[Path, float] | None = None  # file being recorded, time.monotonic() at start
         self._build()
         self.setAcceptDrops(True)
         self.fps_timer = QTimer(self)
@@ -140,6 +143,10 @@ class LivePanel(QWidget):
         self.vcam_button.setToolTip(state.reason)
         for button in (self.start_button, self.calibrate_button, self.record_button, self.snapshot_button):
             row.addWidget(button)
+        self.rec_label = QLabel()
+        self.rec_label.setStyleSheet(f"color: {DANGER}; font-weight: 600;")
+        self.rec_label.setVisible(False)
+        row.addWidget(self.rec_label)
         row.addStretch(1)
         row.addWidget(self.vcam_button)
         return row
@@ -251,6 +258,7 @@ class LivePanel(QWidget):
         if not running:
             self.record_button.setChecked(False)
             self.vcam_button.setChecked(False)
+            self._show_recording(None)
         self.running_changed.emit(running)
 
     # -- commands -------------------------------------------------------------------------------
@@ -271,8 +279,25 @@ class LivePanel(QWidget):
         if self.record_button.isChecked():
             path = self._output_dir() / time.strftime("fomm-live-%Y%m%d-%H%M%S.mp4")
             self.controller.post(StartRecording(path, self.controls.side_by_side.isChecked()))
+            self._show_recording(path)
+            self.status_message.emit(f"Recording to {path}", "info")
         else:
             self.controller.post(StopRecording())
+            self._show_recording(None)
+
+    def _show_recording(self, path: Path | None) -> None:
+        """The REC indicator: on with the file being written (its name, the full path as tooltip) and
+        the elapsed time (the 1 s timer moves it on), or off."""
+        self._recording = None if path is None else (path, time.monotonic())
+        self.rec_label.setVisible(path is not None)
+        if path is not None:
+            self.rec_label.setToolTip(f"Recording to {path}")
+        self._tick_recording()
+
+    def _tick_recording(self) -> None:
+        if self._recording is not None:
+            path, started = self._recording
+            self.rec_label.setText(f"● REC {clock(time.monotonic() - started)}  {path.name}")
 
     def snapshot(self) -> None:
         if not self.running:
@@ -377,6 +402,7 @@ class LivePanel(QWidget):
         elapsed = max(now - self._last_tick, 1e-6)
         self.fps = self._shown_since_tick / elapsed
         self._last_tick, self._shown_since_tick = now, 0
+        self._tick_recording()
         worker = self.worker
         dropped = worker.dropped if worker is not None else 0
         if self.running:

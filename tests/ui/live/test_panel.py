@@ -137,3 +137,29 @@ def test_the_flow_overlay_is_a_checkbox_with_its_legend_and_reaches_the_worker(
     flow.setChecked(False)
     controls.overlay_checks["occlusion"].setChecked(False)
     assert not controls.overlay_legend.isVisibleTo(controls)
+
+
+def test_recording_shows_rec_with_elapsed_time_and_the_file_at_once(
+    qtbot, make_window, avatar_path, tmp_path
+) -> None:
+    window = make_window()
+    window.settings.output_dir = str(tmp_path / "out")
+    live = window.live
+    live.gallery.add(avatar_path)
+    assert live.start()
+    with qtbot.waitSignal(live.frame_shown, timeout=30000):
+        pass
+    live.record_button.click()
+    assert live.rec_label.isVisible() and live.rec_label.text().startswith("● REC 0:00  fomm-live-")
+    path = Path(live.rec_label.toolTip().removeprefix("Recording to "))
+    assert path.parent == tmp_path / "out" and str(path) in window.status_label.text()
+    live._recording = (path, live._recording[1] - 65)  # as if a minute had passed
+    live._on_fps_timer()
+    assert "REC 1:05" in live.rec_label.text()
+    for _ in range(2):  # frames into the file
+        with qtbot.waitSignal(live.frame_shown, timeout=30000):
+            pass
+    live.record_button.click()
+    assert not live.rec_label.isVisible()
+    qtbot.waitUntil(lambda: f"Recording saved: {path}" in window.status_label.text(), timeout=20000)
+    assert path.is_file()
