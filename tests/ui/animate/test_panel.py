@@ -82,3 +82,29 @@ def test_the_inspector_draws_the_flow_and_shows_its_legend(
     assert drawn.args[0] == plain.args[0]  # the same frame, with the motion field over the output
     assert not np.array_equal(drawn.args[1].output, plain.args[1].output)
     assert np.array_equal(drawn.args[1].driving, plain.args[1].driving)
+
+
+def test_the_scrubber_renders_the_newest_frame_while_dragging_and_steps_with_buttons(
+    qtbot, make_window, avatar_path: Path, driving_video: Path
+) -> None:
+    panel = make_window().animate
+    panel.source_edit.setText(str(avatar_path))
+    panel.driving_edit.setText(str(driving_video))
+    inspect = panel.inspect
+    assert not inspect.next_button.isEnabled()
+    inspect.start()
+    with qtbot.waitSignal(inspect.worker.rendered, timeout=30000):
+        pass
+    rendered: list[int] = []
+    inspect.worker.rendered.connect(lambda index, _panes: rendered.append(index))
+    for value in range(1, 9):  # a drag: eight moves while the first render is under way
+        inspect.scrubber.setValue(value)
+    assert inspect.frame_label.text() == "frame 9 / 12"  # the number follows the handle at once
+    qtbot.waitUntil(lambda: rendered[-1:] == [8], timeout=30000)
+    qtbot.wait(200)
+    assert rendered == [1, 8]  # the first move, then where the handle landed; nothing in between
+    inspect.next_button.click()
+    inspect.next_button.click()
+    inspect.previous_button.click()
+    assert inspect.scrubber.value() == 9
+    qtbot.waitUntil(lambda: rendered[-1:] == [9], timeout=30000)
