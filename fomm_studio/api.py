@@ -56,6 +56,7 @@ from fomm_studio.model_registry import (
 )
 from fomm_studio.offline.animation_job import AnimationCancelledError, AnimationJob
 from fomm_studio.offline.inspection import FrameInspector
+from fomm_studio.offline.landmarks import check_landmark_weights
 from fomm_studio.settings import (
     Settings,
     default_animation_path,
@@ -194,6 +195,7 @@ __all__ = [
     "build_command",
     "center_crop",
     "check_edits",
+    "check_landmark_weights",
     "colormap_bar",
     "compose_panes",
     "cuda_device_count",

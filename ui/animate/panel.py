@@ -32,10 +32,12 @@ from PySide6.QtWidgets import (
 from fomm_studio.api import (
     IMAGE_SUFFIXES,
     VIDEO_SUFFIXES,
+    MissingWeightsError,
     ModelEntry,
     MotionOptions,
     Settings,
     VideoReader,
+    check_landmark_weights,
     default_animation_path,
     run_animation_job,
 )
@@ -134,6 +136,7 @@ class AnimatePanel(QWidget):
         self.adapt_scale.setToolTip(ADAPT_SCALE_TIP)
         self.find_best_frame = QCheckBox("Find best frame (face landmarks)")
         self.find_best_frame.setChecked(self.settings.animate_find_best_frame)
+        self._check_landmark_weights()
         self.side_by_side = QCheckBox("Side by side (source | driving | result)")
         self.device = QComboBox()
         self.device.addItems(["cpu", "cuda", "auto"])
@@ -172,9 +175,25 @@ class AnimatePanel(QWidget):
         return group
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
-        """The output folder may have changed in the Live tab: show the default it gives now."""
+        """The output folder may have changed in the Live tab, the landmark weights been downloaded:
+        show what holds now."""
         self._show_default_output()
+        self._check_landmark_weights()
         super().showEvent(event)
+
+    def _check_landmark_weights(self) -> None:
+        """ "Find best frame" needs face-alignment's weight files: without them it is off, and says why."""
+        try:
+            check_landmark_weights()  # looks for two files, reads nothing
+        except MissingWeightsError as exc:
+            self.find_best_frame.setChecked(False)
+            self.find_best_frame.setEnabled(False)
+            self.find_best_frame.setToolTip(f"Unavailable: {exc}")
+            return
+        self.find_best_frame.setEnabled(True)
+        self.find_best_frame.setToolTip(
+            "Start from the driving frame whose face pose is closest to the source image's (slower)"
+        )
 
     # -- file dialogs ---------------------------------------------------------------------------
     def _browse_source(self) -> None:

@@ -108,3 +108,20 @@ def test_the_scrubber_renders_the_newest_frame_while_dragging_and_steps_with_but
     inspect.previous_button.click()
     assert inspect.scrubber.value() == 9
     qtbot.waitUntil(lambda: rendered[-1:] == [9], timeout=30000)
+
+
+def test_find_best_frame_is_off_with_the_reason_when_the_landmark_weights_are_missing(
+    make_window, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # an empty torch hub: no weights
+    panel = make_window().animate
+    check = panel.find_best_frame
+    assert not check.isEnabled() and not check.isChecked()
+    assert "face landmark weights missing" in check.toolTip() and "s3fd" in check.toolTip()
+    weights = tmp_path / "torch" / "hub" / "checkpoints"
+    weights.mkdir(parents=True)
+    for name in ("s3fd-619a316812.pth", "2DFAN4-11f355bf06.pth.tar"):
+        (weights / name).write_bytes(b"weights")
+    panel.hide()
+    panel.show()  # back on the tab: looked for again
+    assert check.isEnabled() and "closest" in check.toolTip()
