@@ -226,3 +226,17 @@ def test_single_keys_belong_to_their_tab_and_a_focused_input_keeps_its_keys(
     qtbot.keyClick(controls.zoom, Qt.Key.Key_Right)
     assert controls.zoom.value() > 100 and controls.offset == offset
     assert animate.inspect.scrubber.value() == 2
+
+
+def test_side_columns_are_not_clipped_in_a_short_1024x700_window(qtbot, make_window) -> None:
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    window = make_window()
+    window.resize(1024, 700)
+    (train_column,) = [c for c in window.train.findChildren(QScrollArea) if c.widget() is not None]
+    for tab, column in ((window.live, window.live.controls), (window.train, train_column)):
+        window.tabs.setCurrentWidget(tab)
+        QApplication.processEvents()
+        content = column.widget()
+        assert column.verticalScrollBar().isVisible()  # short window: the scrollbar is there
+        assert column.viewport().width() >= content.minimumSizeHint().width(), type(content).__name__

@@ -33,6 +33,7 @@ from fomm_studio.api import (
     Settings,
     output_dir,
 )
+from ui.widgets.columns import fit_column
 from ui.widgets.legends import OVERLAY_TIPS, OverlayLegend
 
 ADAPT_SCALE_TIP = (
@@ -83,12 +84,16 @@ class LiveControls(QScrollArea):
         self.setWidget(body)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFixedWidth(262)
+        fit_column(self, 248)
 
     # -- groups ---------------------------------------------------------------------------------
     def _source_group(self) -> QGroupBox:
         group = QGroupBox("Source")
         self.source_combo = QComboBox()
+        self.source_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.source_combo.setMinimumContentsLength(16)  # long file names shorten instead of widening
         for label, spec in SOURCE_CHOICES:
             self.source_combo.addItem(label, spec)
         self.source_combo.addItem("Video file…", "__file__")

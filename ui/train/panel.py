@@ -39,6 +39,7 @@ from ui.train.pace import StepPace
 from ui.train.process import TrainingProcess
 from ui.train.process_controls import ProcessControls
 from ui.train.run_view import RunView
+from ui.widgets.columns import fit_column
 from ui.widgets.durations import clock
 from ui.widgets.theme import DANGER, OK, WARN
 
@@ -101,8 +102,8 @@ class TrainPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setFixedWidth(440)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        fit_column(scroll, 426)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(scroll)
