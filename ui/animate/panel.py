@@ -105,7 +105,6 @@ class AnimatePanel(QWidget):
         self.driving_edit, row = path_row(self._browse_driving, self.settings.animate_driving)
         form.addRow("Driving video", row)
         self.output_edit, row = path_row(self._browse_output, self.settings.animate_output)
-        self.output_edit.setToolTip("Leave empty to write into the output folder (see the Live tab)")
         form.addRow("Output video", row)
         for edit in (self.source_edit, self.driving_edit):
             edit.textChanged.connect(self._show_default_output)
@@ -120,7 +119,9 @@ class AnimatePanel(QWidget):
         return default_animation_path(self.settings, source, driving)
 
     def _show_default_output(self) -> None:
-        self.output_edit.setPlaceholderText(f"default: {self._default_output()}")
+        default = self._default_output()
+        self.output_edit.setPlaceholderText(f"default: {default}")
+        self.output_edit.setToolTip(f"Leave empty to write {default}")
 
     def _options_group(self) -> QGroupBox:
         group = QGroupBox("Options (as fomm animate)")

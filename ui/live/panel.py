@@ -286,8 +286,8 @@ class LivePanel(QWidget):
             self._show_recording(None)
 
     def _show_recording(self, path: Path | None) -> None:
-        """The REC indicator: on with the file being written (its name, the full path as tooltip) and
-        the elapsed time (the 1 s timer moves it on), or off."""
+        """The REC indicator: on with the elapsed time (the 1 s timer moves it on) and the file being
+        written as its tooltip (the status line says it too), or off."""
         self._recording = None if path is None else (path, time.monotonic())
         self.rec_label.setVisible(path is not None)
         if path is not None:
@@ -296,8 +296,8 @@ class LivePanel(QWidget):
 
     def _tick_recording(self) -> None:
         if self._recording is not None:
-            path, started = self._recording
-            self.rec_label.setText(f"● REC {clock(time.monotonic() - started)}  {path.name}")
+            _path, started = self._recording
+            self.rec_label.setText(f"● REC {clock(time.monotonic() - started)}")
 
     def snapshot(self) -> None:
         if not self.running:

@@ -34,7 +34,10 @@ class RunView(QWidget):
         plots.addWidget(self.lr_plot)
         plots.setChildrenCollapsible(False)
         plots.setSizes([300, 160])
-        self.sample_view = ImageView("Latest sample: source | driving | keypoints | prediction | occlusion")
+        self.sample_view = ImageView("Latest sample")
+        self.sample_view.setToolTip(
+            "The newest sample reconstruction: source | driving | keypoints | prediction | occlusion"
+        )
         self.sample_view.setMinimumSize(200, 120)
         self.checkpoints = CheckpointTable()
         self.checkpoints.setMinimumHeight(90)

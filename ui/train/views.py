@@ -13,7 +13,6 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
-    QLabel,
     QPlainTextEdit,
     QTableWidget,
     QTableWidgetItem,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from fomm_studio.api import CheckpointRow, Series
+from ui.widgets.legends import curve_legend_html, curve_legend_label
 
 CURVE_COLORS = ("#3d8bfd", "#e5484d", "#46a758", "#f5a524", "#a78bfa", "#2dd4bf", "#f472b6", "#e6e9ee")
 # Curves that share values (two learning rates on one schedule) must stay apart: a style each, drawn
@@ -97,17 +97,14 @@ class CurvePlot(QWidget):
         self.plot.setLogMode(x=False, y=log_y)
         self.plot.getPlotItem().hideButtons()
         self._log_y = log_y
-        self.legend = QLabel()
-        self.legend.setWordWrap(True)
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setStyleSheet("font-size: 11px; color: #aab1bb; padding: 0 6px;")
+        self.legend = curve_legend_label()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.legend)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        self._legend_entries: list[str] = []
+        self._legend_entries: list[tuple[str, str, str]] = []
 
     def show_series(self, series: dict[str, Series]) -> None:
         for name, data in series.items():
@@ -131,8 +128,8 @@ class CurvePlot(QWidget):
             pen.setDashPattern([3.0, 3.0] if style == Qt.PenStyle.DashLine else pen.dashPattern())
         curve = self.plot.plot(name=name, pen=pen)
         self.curves[name] = curve
-        self._legend_entries.append(f'<span style="color:{color}">{sample}</span>&nbsp;{name}')
-        self.legend.setText(" &nbsp; ".join(self._legend_entries))
+        self._legend_entries.append((color, sample, name))
+        self.legend.setText(curve_legend_html(self._legend_entries))
         return curve
 
     def clear_curves(self) -> None:

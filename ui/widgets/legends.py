@@ -28,6 +28,22 @@ LEGEND_SIZE = 40  # the colour wheel and the height of the bars, in pixels
 TEXT_STYLE = "color: #aab1bb; font-size: 11px;"
 
 
+def curve_legend_label() -> QLabel:
+    """A word-wrapped label for a plot's legend, kept under the plot so it never covers a curve."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setStyleSheet("font-size: 11px; color: #aab1bb; padding: 0 6px;")
+    return label
+
+
+def curve_legend_html(entries: list[tuple[str, str, str]]) -> str:
+    """Rich text for `curve_legend_label`: (colour, line sample such as '━━', name) per curve."""
+    return " &nbsp; ".join(
+        f'<span style="color:{color}">{sample}</span>&nbsp;{name}' for color, sample, name in entries
+    )
+
+
 class OverlayLegend(QWidget):
     """One row per overlay that has a colour scale; `show_for(options)` shows the rows of those on."""
 
