@@ -40,6 +40,7 @@ from ui.animate.panel import AnimatePanel
 from ui.live.panel import LivePanel
 from ui.threads import Progress, TaskFn, TaskWorker, WorkerThreads
 from ui.train.panel import TrainPanel
+from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.theme import DANGER, OK, WARN
 
 log = logging.getLogger(__name__)
@@ -279,7 +280,7 @@ class MainWindow(QMainWindow):
 
     # -- status bar and errors --------------------------------------------------------------------
     def _build_status_bar(self) -> None:
-        self.status_label = QLabel("Ready")
+        self.status_label = ElidedLabel("Ready")  # a long error fits; the dialog and tooltip hold all
         self.stats_label = QLabel("stopped")
         self.stats_label.setMinimumWidth(170)
         self.stats_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -240,3 +240,22 @@ def test_side_columns_are_not_clipped_in_a_short_1024x700_window(qtbot, make_win
         content = column.widget()
         assert column.verticalScrollBar().isVisible()  # short window: the scrollbar is there
         assert column.viewport().width() >= content.minimumSizeHint().width(), type(content).__name__
+
+
+def test_a_long_error_fits_the_status_line_shortened_in_the_middle(qtbot, make_window) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    window.resize(1024, 700)
+    text = (
+        "Model not added: /home/someone/a/long/path/to/a/folder/of/models/vox-adv-cpk.pth.tar: the "
+        "checkpoint does not fit the config /home/someone/a/long/path/to/config.yaml (missing keys)"
+    )
+    window.show_error(text)
+    QApplication.processEvents()
+    label = window.status_label
+    shown = label.displayed_text()
+    assert label.text() == text and label.toolTip() == text
+    assert "…" in shown and shown.startswith("Model not added") and shown.endswith("(missing keys)")
+    assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+    assert window.width() == 1024
