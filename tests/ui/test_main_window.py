@@ -259,3 +259,18 @@ def test_a_long_error_fits_the_status_line_shortened_in_the_middle(qtbot, make_w
     assert "…" in shown and shown.startswith("Model not added") and shown.endswith("(missing keys)")
     assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
     assert window.width() == 1024
+
+
+def test_the_train_buttons_stay_in_view_in_a_short_window(qtbot, make_window) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    window.resize(1024, 700)
+    window.tabs.setCurrentWidget(window.train)
+    QApplication.processEvents()
+    train = window.train
+    for button in (train.controls.start_button, train.controls.resume_button, train.controls.stop_button):
+        top_left = button.mapTo(train, QPoint(0, 0))
+        assert button.isVisible() and top_left.y() >= 0 and top_left.y() + button.height() <= train.height()
+    assert train.controls.state_label.isVisible()

@@ -104,9 +104,13 @@ class TrainPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         fit_column(scroll, 426)
+        self.controls.action_bar.setFixedWidth(scroll.width())
+        side = QVBoxLayout()
+        side.addWidget(scroll, 1)
+        side.addWidget(self.controls.action_bar)  # always in view, however short the window
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(scroll)
+        layout.addLayout(side)
         layout.addWidget(self.run_view, 1)
 
     def _restore(self) -> None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -30,8 +31,8 @@ START_TIP = (
 
 
 class ProcessControls(QGroupBox):
-    """Where and how a run trains, and the buttons that start, stop and resume it. The tab connects the
-    buttons; `run_dir_chosen` when the user types or browses a run folder. New runs go under
+    """Where and how a run trains, and the buttons that start, stop and resume it (in `action_bar`, which
+    the tab places). The tab connects the buttons; `run_dir_chosen` when the user types or browses a run folder. New runs go under
     `runs_root` when no folder is given."""
 
     run_dir_chosen = Signal(object)  # Path | None
@@ -53,10 +54,14 @@ class ProcessControls(QGroupBox):
         )
         form.addRow("Start from", row)
         self._device_rows(form)
-        form.addRow(self._buttons())
+        # Start / Stop / Resume and the state line: the tab keeps them in view under its scrolling column
+        self.action_bar = QWidget()
+        actions = QVBoxLayout(self.action_bar)
+        actions.setContentsMargins(4, 4, 4, 0)
+        actions.addLayout(self._buttons())
         self.state_label = QLabel("No training running")
         self.state_label.setWordWrap(True)
-        form.addRow(self.state_label)
+        actions.addWidget(self.state_label)
 
     def _device_rows(self, form: QFormLayout) -> None:
         self.device_combo = QComboBox()
