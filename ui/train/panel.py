@@ -255,6 +255,11 @@ class TrainPanel(QWidget):
             self.pace.reset()
             self._set_running(True)
             self.controls.set_state(f"Following the training running in {run_dir}", OK)
+        elif attach and self.controls.blocker is None and run_dir.is_dir() and holds_run(run_dir):
+            self.controls.set_state(
+                "This folder holds a run: Resume continues it; Start begins a new run in a new folder.",
+                "#aab1bb",
+            )
 
     def _on_tick(self) -> None:
         self.process.poll()

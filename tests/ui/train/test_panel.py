@@ -278,6 +278,8 @@ def test_start_after_a_finished_run_starts_a_new_run_folder(
     finished.mkdir(parents=True)
     (finished / "events.jsonl").write_text('{"type": "step", "step": 1}\n')  # a run trained here
     panel.controls.run_edit.setText(str(finished))
+    panel.show_run(finished)  # as typing the folder does
+    assert "Start begins a new run in a new folder" in panel.controls.state_label.text()
     launched = []
     monkeypatch.setattr(panel, "_launch", lambda request: launched.append(request) or True)
     errors: list[str] = []
