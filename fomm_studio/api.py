@@ -21,6 +21,7 @@ from fomm_studio.live.feeds import (
     VideoFeedError,
     VideoFileFeed,
 )
+from fomm_studio.live.flow_view import flow_legend
 from fomm_studio.live.launch import LiveSpec, ModelCache, make_feed, pipeline_factory
 from fomm_studio.live.messages import (
     STAGES,
@@ -37,7 +38,14 @@ from fomm_studio.live.messages import (
     StartRecording,
     StopRecording,
 )
-from fomm_studio.live.overlays import OverlayOptions, Panes, compose_panes, palette
+from fomm_studio.live.overlays import (
+    BACKGROUND_COLOR,
+    OverlayOptions,
+    Panes,
+    colormap_bar,
+    compose_panes,
+    palette,
+)
 from fomm_studio.live.pipeline import FeedSetup, LivePipeline, inference_context
 from fomm_studio.live.virtual_camera import availability as virtual_camera_availability
 from fomm_studio.media import MediaError, VideoReader, read_image, save_png
@@ -50,7 +58,15 @@ from fomm_studio.model_registry import (
 )
 from fomm_studio.offline.animation_job import AnimationCancelledError, AnimationJob
 from fomm_studio.offline.inspection import FrameInspector
-from fomm_studio.settings import Settings, load_settings, save_settings, settings_path
+from fomm_studio.offline.landmarks import check_landmark_weights
+from fomm_studio.settings import (
+    Settings,
+    default_animation_path,
+    load_settings,
+    output_dir,
+    save_settings,
+    settings_path,
+)
 from fomm_studio.training.config_edits import (
     PRESETS,
     Preset,
@@ -83,6 +99,7 @@ from fomm_studio.training.supervisor import (
 )
 from fomm_studio.training.supervisor import log_path as training_log_path
 from trainer.losses import PERCEPTUAL_BACKENDS
+from trainer.run_folder import holds_run
 from trainer.video_cache import ScanCancelledError
 
 AVATARS_DIR = ASSETS_DIR / "avatars"
@@ -123,6 +140,7 @@ def run_animation_job(
 
 __all__ = [
     "AVATARS_DIR",
+    "BACKGROUND_COLOR",
     "DEFAULT_MODEL_ID",
     "IMAGE_SUFFIXES",
     "PERCEPTUAL_BACKENDS",
@@ -182,16 +200,22 @@ __all__ = [
     "build_command",
     "center_crop",
     "check_edits",
+    "check_landmark_weights",
+    "colormap_bar",
     "compose_panes",
     "concrete_device",
     "cuda_device_count",
+    "default_animation_path",
     "default_run_dir",
     "device_choices",
+    "flow_legend",
+    "holds_run",
     "inference_context",
     "kill_training",
     "load_models",
     "load_settings",
     "make_feed",
+    "output_dir",
     "palette",
     "pid_alive",
     "pipeline_factory",

@@ -48,6 +48,7 @@ class Settings:
     overlay_occlusion: bool = False
     overlay_masks: bool = False
     overlay_deformed: bool = False
+    overlay_flow: bool = False
     record_side_by_side: bool = False
     output_dir: str = ""
     window_geometry: str = ""  # base64 of QWidget.saveGeometry(), opaque here

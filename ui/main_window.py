@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSlider,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
@@ -34,7 +38,9 @@ from fomm_studio.api import (
 )
 from ui.animate.panel import AnimatePanel
 from ui.live.panel import LivePanel
+from ui.threads import Progress, TaskFn, TaskWorker, WorkerThreads
 from ui.train.panel import TrainPanel
+from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.theme import DANGER, OK, WARN
 
 log = logging.getLogger(__name__)
@@ -51,13 +57,16 @@ class MainWindow(QMainWindow):
         self.registry = registry
         self.save_on_close = save_on_close
         self._error_box: QMessageBox | None = None
+        self._adding: set[str] = set()  # pairs the user opened, listed once their check passed
+        self._checking: set[str] = set()  # models whose files a worker is checking
+        self._model_threads = WorkerThreads(self)
         self.setWindowTitle("FOMM Studio")
         self.resize(1280, 800)
         self._build_model_bar()
-        self.live = LivePanel(settings, self.current_model)
+        self.live = LivePanel(settings, self.current_model, self.model_problem)
         self.model_bar.addSeparator()
         self.model_bar.addWidget(self.live.device_picker)  # the Live model's device, by its picker
-        self.animate = AnimatePanel(settings, self.current_model)
+        self.animate = AnimatePanel(settings, self.current_model, self.model_problem)
         self.train = TrainPanel(settings)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -70,6 +79,9 @@ class MainWindow(QMainWindow):
         self._install_shortcuts()
         self._restore_geometry()
         self.refresh_models()
+        restored = [e.model_id for e in registry.entries() if e.kind != "default"]
+        if restored:  # remembered models: their files may have changed since the last session
+            self.check_models(restored)
 
     # -- model bar ------------------------------------------------------------------------------
     def _build_model_bar(self) -> None:
@@ -87,11 +99,15 @@ class MainWindow(QMainWindow):
         self.model_badge = QLabel()
         self.model_badge.setObjectName("badge")
         bar.addWidget(self.model_badge)
-        open_button = QPushButton("Open config + checkpoint…")
-        open_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        open_button.setToolTip("Use an original FOMM config (.yaml) and checkpoint (.pth.tar)")
-        open_button.clicked.connect(self.open_model_files)
-        bar.addWidget(open_button)
+        self.open_button = QPushButton("Open config + checkpoint…")
+        self.open_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.open_button.setToolTip("Use an original FOMM config (.yaml) and checkpoint (.pth.tar)")
+        self.open_button.clicked.connect(self.open_model_files)
+        bar.addWidget(self.open_button)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.remove_button.clicked.connect(self.remove_current_model)
+        bar.addWidget(self.remove_button)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     def current_model(self) -> ModelEntry:
@@ -100,12 +116,19 @@ class MainWindow(QMainWindow):
             self.registry.get(model_id) if model_id in self.registry else self.registry.get(DEFAULT_MODEL_ID)
         )
 
+    def model_problem(self, model_id: str) -> str | None:
+        """Why the model failed its check or its last load (None when it did not)."""
+        return self.registry.problem(model_id)
+
     def refresh_models(self, select: str | None = None) -> None:
-        """Re-list the registry (statuses are checked on disk) and select `select` or the remembered one."""
-        wanted = select or self.settings.model_id
+        """Re-list the registry (statuses are checked on disk) and select `select` or the remembered one.
+        A pair being checked before it is added is not listed yet."""
+        wanted = select or self.model_combo.currentData() or self.settings.model_id
         self.model_combo.clear()
         for entry in self.registry.entries():
-            self.model_combo.addItem(entry.label, entry.model_id)
+            if entry.model_id in self._adding:
+                continue
+            self.model_combo.addItem(self._model_label(entry), entry.model_id)
             self.model_combo.setItemData(
                 self.model_combo.count() - 1, str(entry.checkpoint_path), Qt.ItemDataRole.ToolTipRole
             )
@@ -113,40 +136,61 @@ class MainWindow(QMainWindow):
         self.model_combo.setCurrentIndex(max(index, 0))
         self._show_model_state()
 
+    def _model_status(self, entry: ModelEntry) -> str:
+        """'ready', 'failed' (its check or load failed), 'checking', or what is missing on disk."""
+        status = self.registry.status(entry.model_id)
+        return "checking" if status == "ready" and entry.model_id in self._checking else status
+
+    def _model_label(self, entry: ModelEntry) -> str:
+        status = self._model_status(entry)
+        return entry.name if status == "ready" else f"{entry.name} ({status})"
+
     def select_model(self, model_id: str) -> None:
         self.refresh_models(model_id)
         self._on_model_activated(self.model_combo.currentIndex())
 
     def _show_model_state(self) -> None:
         entry = self.current_model()
-        ok = entry.is_ready
-        self.model_badge.setText("ready" if ok else entry.status)
-        color = OK if ok else DANGER
+        status = self._model_status(entry)
+        problem = self.registry.problem(entry.model_id)
+        self.model_badge.setText(status)
+        color = {"ready": OK, "checking": WARN}.get(status, DANGER)
         self.model_badge.setStyleSheet(f"background: {color}; color: white;")
-        tip = (
-            str(entry.checkpoint_path)
-            if ok
-            else (
+        if problem is not None:
+            tip = f"{problem}\nOpen the files again once fixed, or pick another model."
+        elif status in ("ready", "checking"):
+            tip = str(entry.checkpoint_path)
+        else:
+            tip = (
                 f"{entry.checkpoint_path} is missing. Train the default model in the Train tab or open an "
                 "original config + checkpoint."
             )
-        )
         self.model_badge.setToolTip(tip)
-        if not ok:
-            self.live.output_view.set_message(
-                f"Model '{entry.name}': {entry.status}.\n{entry.checkpoint_path}\n"
-                "Open a config + checkpoint (model bar) to animate.",
-                "error",
+        removable = entry.kind != "default"
+        self.remove_button.setEnabled(removable)
+        self.remove_button.setToolTip(
+            f"Forget '{entry.name}' (its files stay on disk)"
+            if removable
+            else "The built-in default model cannot be removed"
+        )
+        if problem is not None:
+            self.live.show_model_problem(f"Model '{entry.name}' failed: {problem}")
+        elif status not in ("ready", "checking"):
+            self.live.show_model_problem(
+                f"Model '{entry.name}': {status}.\n{entry.checkpoint_path}\n"
+                "Open a config + checkpoint (model bar) to animate."
             )
         else:
-            self.live.output_view.set_message("")
+            self.live.show_model_problem(None)
 
     def _on_model_activated(self, _index: int) -> None:
         entry = self.current_model()
         self.settings.model_id = entry.model_id
+        if self.registry.problem(entry.model_id) is not None:
+            self.check_models([entry.model_id])  # its files may have been fixed since
+        self.live.model_changed()
         self._show_model_state()
-        if self.live.running:
-            self.live.stop_and_restart()
+        self.show_status(f"Model: {entry.name}")  # an error about the previous model no longer applies
 
     def open_model_files(self) -> None:
         config, _ = QFileDialog.getOpenFileName(self, "Open FOMM config", "", "Config (*.yaml *.yml)")
@@ -161,19 +205,84 @@ class MainWindow(QMainWindow):
         if checkpoint:
             self.add_model_files(Path(config), Path(checkpoint))
 
-    def add_model_files(self, config: Path, checkpoint: Path) -> ModelEntry | None:
+    def add_model_files(self, config: Path, checkpoint: Path) -> TaskWorker | None:
+        """Check a config + checkpoint in a worker, then list and select it; a pair that fails its check
+        is refused with the one-line reason. Returns the check's worker (None when refused at once)."""
+        known = {entry.model_id for entry in self.registry.entries()}
         try:
             entry = self.registry.add_files(config, checkpoint)
         except FommError as exc:
-            self.show_error(str(exc))
+            self.show_error(f"Model not added: {exc}")
             return None
+        if entry.model_id not in known:
+            self._adding.add(entry.model_id)
+        self.show_status(f"Checking {checkpoint.name} against {config.name}…")
+        worker = self.check_models([entry.model_id])
+        worker.finished.connect(self._on_added_model_checked)
+        return worker
+
+    def _on_added_model_checked(self, problems: dict[str, str | None]) -> None:
+        for model_id, problem in problems.items():
+            fresh = model_id in self._adding
+            self._adding.discard(model_id)
+            if problem is not None and fresh:
+                self.registry.remove(model_id)
+                self.show_error(f"Model not added: {problem}")
+            elif problem is not None:
+                self.refresh_models()
+                self.show_error(f"Model failed its check: {problem}")
+            else:
+                self.settings.custom_models = self.registry.to_settings()
+                self.select_model(model_id)
+                self.show_status(f"Model: {self.registry.get(model_id).name}")
+
+    def check_models(self, model_ids: list[str]) -> TaskWorker:
+        """Check the models' files in a worker thread, one after the other (the GUI thread never reads a
+        checkpoint); the picker says 'checking' meanwhile and 'failed' (with why) after a failure."""
+        self._checking.update(model_ids)
+        worker = TaskWorker(_check_models_task(self.registry, list(model_ids)))
+        worker.progress.connect(self._on_models_check_progress)
+        worker.finished.connect(self._on_models_checked)
+        worker.failed.connect(self.show_error)
+        worker.stopped.connect(self._model_threads.reap)
+        self._model_threads.start(worker)
+        self._refresh_model_labels()
+        return worker
+
+    def _on_models_check_progress(self, _done: int, _total: int) -> None:
+        self._refresh_model_labels()
+
+    def _on_models_checked(self, problems: dict[str, str | None]) -> None:
+        self._checking.difference_update(problems)
+        self._refresh_model_labels()
+
+    def _refresh_model_labels(self) -> None:
+        for index in range(self.model_combo.count()):
+            model_id = self.model_combo.itemData(index)
+            if model_id in self.registry:
+                self.model_combo.setItemText(index, self._model_label(self.registry.get(model_id)))
+        self._show_model_state()
+
+    def _on_model_failed(self, model_id: str, reason: str) -> None:
+        """The live view could not load the model: it is marked failed until a check passes again."""
+        self.registry.mark_failed(model_id, reason)
+        self._refresh_model_labels()
+
+    def remove_current_model(self) -> None:
+        """Forget the picked model (not the built-in default) and go back to the default."""
+        entry = self.current_model()
+        try:
+            self.registry.remove(entry.model_id)
+        except FommError as exc:
+            self.show_error(str(exc))
+            return
         self.settings.custom_models = self.registry.to_settings()
-        self.select_model(entry.model_id)
-        return entry
+        self.select_model(DEFAULT_MODEL_ID)
+        self.show_status(f"Removed '{entry.name}' from the model list (its files are still on disk)")
 
     # -- status bar and errors --------------------------------------------------------------------
     def _build_status_bar(self) -> None:
-        self.status_label = QLabel("Ready")
+        self.status_label = ElidedLabel("Ready")  # a long error fits; the dialog and tooltip hold all
         self.stats_label = QLabel("stopped")
         self.stats_label.setMinimumWidth(170)
         self.stats_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -200,6 +309,7 @@ class MainWindow(QMainWindow):
             panel.status_message.connect(self.show_status)
             panel.error.connect(self.show_error)
         self.live.stats_text.connect(self.stats_label.setText)
+        self.live.model_failed.connect(self._on_model_failed)
         self.train.use_in_live.connect(self.use_run_checkpoint)
 
     def use_run_checkpoint(self, run_dir: Path, checkpoint: Path) -> ModelEntry | None:
@@ -222,8 +332,16 @@ class MainWindow(QMainWindow):
 
     # -- shortcuts ------------------------------------------------------------------------------
     def _install_shortcuts(self) -> None:
-        live, controls = self.live, self.live.controls
-        bindings = {
+        """Window keys work on every tab. A tab's single keys are shortcuts of that tab's panel, and a
+        shortcut whose widget is hidden never fires, so they act only while their tab is shown. A
+        focused input keeps the keys it uses (see `eventFilter`)."""
+        live, controls, inspect = self.live, self.live.controls, self.animate.inspect
+        window_keys = {
+            "F11": self.toggle_fullscreen,
+            "Escape": self.leave_fullscreen,
+            "Ctrl+Q": self.close,
+        }
+        live_keys = {
             "Space": live.toggle_running,
             "C": live.calibrate,
             "R": live.record_button.click,
@@ -233,12 +351,10 @@ class MainWindow(QMainWindow):
             "H": lambda: controls.toggle("heatmaps"),
             "M": lambda: controls.toggle("masks"),
             "D": lambda: controls.toggle("deformed"),
+            "L": lambda: controls.toggle("flow"),
             "F": lambda: controls.toggle("face_crop"),
             "X": lambda: controls.toggle("mirror"),
-            "F11": self.toggle_fullscreen,
-            "Escape": self.leave_fullscreen,
             "Ctrl+O": live.gallery.open_dialog,
-            "Ctrl+Q": self.close,
             "Left": lambda: controls.nudge(dx=-0.02),
             "Right": lambda: controls.nudge(dx=0.02),
             "Up": lambda: controls.nudge(dy=-0.02),
@@ -247,25 +363,36 @@ class MainWindow(QMainWindow):
             "=": lambda: controls.nudge(dzoom=10),
             "-": lambda: controls.nudge(dzoom=-10),
         }
+        animate_keys = {
+            "Left": lambda: inspect.step(-1),
+            "Right": lambda: inspect.step(1),
+            "PgUp": lambda: inspect.step(-10),
+            "PgDown": lambda: inspect.step(10),
+        }
         app = QApplication.instance()
         if app is not None:  # a widget implies an application; the stubs cannot know
             app.installEventFilter(self)
-        self.shortcuts = []
-        for keys, slot in bindings.items():
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.activated.connect(slot)
-            self.shortcuts.append(shortcut)
+        self.shortcuts = [
+            *_bind(self, window_keys),
+            *_bind(self.live, live_keys),
+            *_bind(self.animate, animate_keys),
+        ]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        """Space toggles Start/Stop even when a list or combo box has focus (they would eat it)."""
+        """A focused input keeps the keys it uses (typing, moving a slider) instead of a tab's shortcut
+        taking them; on the Live tab, Space toggles Start/Stop even when a list or combo box has focus
+        (they would eat it)."""
+        if not (isinstance(event, QKeyEvent) and isinstance(watched, QWidget) and watched.window() is self):
+            return super().eventFilter(watched, event)
+        if event.type() == QEvent.Type.ShortcutOverride and _keeps_key(watched, event):
+            event.accept()  # no shortcut: the key goes to the widget
+            return True
         if (
             event.type() == QEvent.Type.KeyPress
-            and isinstance(event, QKeyEvent)
             and event.key() == Qt.Key.Key_Space
             and not event.isAutoRepeat()
-            and isinstance(watched, QWidget)
-            and watched.window() is self
-            and not _is_text_input(watched)
+            and self.tabs.currentWidget() is self.live
+            and not _keeps_key(watched, event)
         ):
             self.live.toggle_running()
             return True
@@ -294,6 +421,7 @@ class MainWindow(QMainWindow):
         self.live.shutdown()
         self.animate.shutdown()
         self.train.shutdown()
+        self._model_threads.join(15000)
         self.settings.window_geometry = bytes(self.saveGeometry().toBase64().data()).decode()
         if self.save_on_close:
             try:
@@ -303,5 +431,57 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _is_text_input(widget: QWidget | None) -> bool:
-    return isinstance(widget, (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox))
+def _check_models_task(registry: ModelRegistry, model_ids: list[str]) -> TaskFn:
+    """A worker task: `registry.check` each model in turn; returns {model id: its problem or None}."""
+
+    def check(progress: Progress, cancel: threading.Event) -> dict[str, str | None]:
+        problems: dict[str, str | None] = {}
+        for done, model_id in enumerate(model_ids, 1):
+            if cancel.is_set():
+                break
+            try:
+                registry.check(model_id)
+                problems[model_id] = None
+            except FommError as exc:
+                problems[model_id] = str(exc)
+            progress(done, len(model_ids))
+        return problems
+
+    return check
+
+
+TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
+NAVIGATING_INPUTS = (QAbstractSlider, QComboBox, QAbstractItemView)
+NAVIGATION_KEYS = {
+    Qt.Key.Key_Left,
+    Qt.Key.Key_Right,
+    Qt.Key.Key_Up,
+    Qt.Key.Key_Down,
+    Qt.Key.Key_PageUp,
+    Qt.Key.Key_PageDown,
+    Qt.Key.Key_Home,
+    Qt.Key.Key_End,
+}
+COMMAND_MODIFIERS = (
+    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+)
+
+
+def _keeps_key(widget: QWidget, event: QKeyEvent) -> bool:
+    """Whether the focused `widget` uses this key itself: a text field every key without Ctrl/Alt/Meta
+    (but Escape and the function keys), a slider, combo box or list its navigation keys."""
+    key = Qt.Key(event.key())
+    if isinstance(widget, TEXT_INPUTS):
+        plain = not (event.modifiers() & COMMAND_MODIFIERS)
+        return plain and key != Qt.Key.Key_Escape and not Qt.Key.Key_F1 <= key <= Qt.Key.Key_F35
+    return isinstance(widget, NAVIGATING_INPUTS) and key in NAVIGATION_KEYS
+
+
+def _bind(parent: QWidget, keys: Mapping[str, Callable[[], object]]) -> list[QShortcut]:
+    """Shortcuts of `parent` (window context: they fire while `parent` is visible in the active window)."""
+    shortcuts = []
+    for sequence, slot in keys.items():
+        shortcut = QShortcut(QKeySequence(sequence), parent)
+        shortcut.activated.connect(slot)
+        shortcuts.append(shortcut)
+    return shortcuts

@@ -77,6 +77,15 @@ def _colormap(values: np.ndarray, size: int) -> np.ndarray:
     return cv2.cvtColor(cv2.applyColorMap(resized, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB)
 
 
+def colormap_bar(width: int, height: int) -> np.ndarray:
+    """The heatmap and occlusion overlays' colour scale, 0 at the left to 1 at the right, for a legend.
+
+    Shapes: -> (height, width, 3) uint8 RGB.
+    """
+    ramp = np.tile(np.linspace(0, 255, width).astype(np.uint8), (height, 1))
+    return cv2.cvtColor(cv2.applyColorMap(ramp, cv2.COLORMAP_TURBO), cv2.COLOR_BGR2RGB)
+
+
 def blend(image: np.ndarray, layer: np.ndarray, alpha: float) -> np.ndarray:
     """`layer` over `image` at opacity `alpha` (same shapes)."""
     return cv2.addWeighted(image, 1.0 - alpha, layer, alpha, 0.0)

@@ -183,3 +183,94 @@ def test_dropping_files_on_the_live_tab(qtbot, make_window, avatar_path, driving
     assert live.avatar_view.has_image() and window.settings.avatar == str(avatar_path)
     live.dropEvent(drop_event([driving_video]))  # a video: the driving source
     assert live.feed_spec == str(driving_video)
+
+
+def test_single_keys_belong_to_their_tab_and_a_focused_input_keeps_its_keys(
+    qtbot, make_window, avatar_path, driving_video
+) -> None:
+    window = make_window()
+    live, animate = window.live, window.animate
+    controls = live.controls
+    live.gallery.add(avatar_path)
+    animate.source_edit.setText(str(avatar_path))
+    animate.driving_edit.setText(str(driving_video))
+    window.tabs.setCurrentWidget(animate)
+    with qtbot.waitSignal(animate.inspect.scrubber.rangeChanged, timeout=30000):
+        animate.inspect.start()  # loads the driving video for the scrubber
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.tabs.setFocus()
+
+    for key in (" ", "K", "X", "+"):  # the Live tab's keys do nothing here
+        qtbot.keyClick(window, key)
+    assert not live.running and not controls.overlay_checks["keypoints"].isChecked()
+    assert controls.mirror.isChecked() == window.settings.mirror and controls.zoom.value() == 100
+    qtbot.keyClick(window, Qt.Key.Key_Right)  # steps the scrubber, does not move the live crop
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    assert animate.inspect.scrubber.value() == 1 and controls.offset == (0.0, 0.0)
+    animate.inspect.scrubber.setFocus()  # a focused slider moves itself, once
+    qtbot.keyClick(animate.inspect.scrubber, Qt.Key.Key_Right)
+    assert animate.inspect.scrubber.value() == 2
+    animate.output_edit.setFocus()
+    qtbot.keyClicks(animate.output_edit, "k m")  # typed text stays text
+    assert animate.output_edit.text() == "k m" and not live.running
+
+    window.tabs.setCurrentWidget(live)
+    window.tabs.setFocus()
+    qtbot.keyClick(window, "K")
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert controls.overlay_checks["keypoints"].isChecked() and controls.offset[0] > 0
+    offset = controls.offset
+    controls.zoom.setFocus()  # the zoom slider keeps the arrow keys
+    qtbot.keyClick(controls.zoom, Qt.Key.Key_Right)
+    assert controls.zoom.value() > 100 and controls.offset == offset
+    assert animate.inspect.scrubber.value() == 2
+
+
+def test_side_columns_are_not_clipped_in_a_short_1024x700_window(qtbot, make_window) -> None:
+    from PySide6.QtWidgets import QApplication, QScrollArea
+
+    window = make_window()
+    window.resize(1024, 700)
+    (train_column,) = [c for c in window.train.findChildren(QScrollArea) if c.widget() is not None]
+    for tab, column in ((window.live, window.live.controls), (window.train, train_column)):
+        window.tabs.setCurrentWidget(tab)
+        QApplication.processEvents()
+        content = column.widget()
+        assert column.verticalScrollBar().isVisible()  # short window: the scrollbar is there
+        assert column.viewport().width() >= content.minimumSizeHint().width(), type(content).__name__
+
+
+def test_a_long_error_fits_the_status_line_shortened_in_the_middle(qtbot, make_window) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    window.resize(1024, 700)
+    text = (
+        "Model not added: /home/someone/a/long/path/to/a/folder/of/models/vox-adv-cpk.pth.tar: the "
+        "checkpoint does not fit the config /home/someone/a/long/path/to/config.yaml (missing keys)"
+    )
+    window.show_error(text)
+    QApplication.processEvents()
+    label = window.status_label
+    shown = label.displayed_text()
+    assert label.text() == text and label.toolTip() == text
+    assert "…" in shown and shown.startswith("Model not added") and shown.endswith("(missing keys)")
+    assert label.fontMetrics().horizontalAdvance(shown) <= label.contentsRect().width()
+    assert window.width() == 1024
+
+
+def test_the_train_buttons_stay_in_view_in_a_short_window(qtbot, make_window) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    window.resize(1024, 700)
+    window.tabs.setCurrentWidget(window.train)
+    QApplication.processEvents()
+    train = window.train
+    for button in (train.controls.start_button, train.controls.resume_button, train.controls.stop_button):
+        top_left = button.mapTo(train, QPoint(0, 0))
+        assert button.isVisible() and top_left.y() >= 0 and top_left.y() + button.height() <= train.height()
+    assert train.controls.state_label.isVisible()

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QGroupBox,
@@ -30,8 +30,9 @@ from fomm_studio.api import (
 )
 from ui.threads import WORKER_ERRORS, ThreadWorker, WorkerThreads
 from ui.widgets.image_view import ImageView
+from ui.widgets.legends import OVERLAY_TIPS, OverlayLegend
 
-OVERLAYS = ("keypoints", "heatmaps", "occlusion", "masks", "deformed")
+OVERLAYS = ("keypoints", "heatmaps", "occlusion", "masks", "deformed", "flow")
 
 # What the inspector needs from the tab: the model, source image and driving video (None when the
 # tab reported a problem), and the motion options as currently chosen.
@@ -98,10 +99,11 @@ class InspectView(QGroupBox):
         self._motion = motion
         self._threads = WorkerThreads(self)
         self.worker: InspectWorker | None = None
-        self.scrub_timer = QTimer(self)
-        self.scrub_timer.setSingleShot(True)
-        self.scrub_timer.setInterval(120)
-        self.scrub_timer.timeout.connect(self._request_inspection)
+        # At most one render asked for at a time; moves meanwhile only mark the newest frame as wanted,
+        # asked for when the render arrives: while dragging, frames the handle merely passed are skipped.
+        self._in_flight = False
+        self._pending = False
+        self._frame_count = 0
         self._build()
 
     def _build(self) -> None:
@@ -112,24 +114,40 @@ class InspectView(QGroupBox):
         self.scrubber = QSlider(Qt.Orientation.Horizontal)
         self.scrubber.setEnabled(False)
         self.scrubber.valueChanged.connect(self.refresh_soon)
+        self.previous_button = _step_button(
+            "◀", "Previous frame (Left; PgUp: 10 back)", lambda: self.step(-1)
+        )
+        self.next_button = _step_button("▶", "Next frame (Right; PgDown: 10 on)", lambda: self.step(1))
         self.load_button = QPushButton("Load for inspection")
         self.load_button.clicked.connect(self.start)
         self.frame_label = QLabel("frame –")
         self.overlay_checks = {name: QCheckBox(name.capitalize()) for name in OVERLAYS}
         self.overlay_checks["keypoints"].setChecked(True)
+        self.overlay_legend = OverlayLegend(horizontal=True)
         checks = QHBoxLayout()
-        for check in self.overlay_checks.values():
+        for name, check in self.overlay_checks.items():
+            check.setToolTip(OVERLAY_TIPS[name])
             check.toggled.connect(self.refresh_soon)
+            check.toggled.connect(self._show_legend)
             checks.addWidget(check)
         checks.addStretch(1)
         row = QHBoxLayout()
         row.addWidget(self.load_button)
+        row.addWidget(self.previous_button)
         row.addWidget(self.scrubber, 1)
+        row.addWidget(self.next_button)
         row.addWidget(self.frame_label)
         layout = QVBoxLayout(self)
         layout.addLayout(panes, 1)
         layout.addLayout(row)
         layout.addLayout(checks)
+        layout.addWidget(self.overlay_legend)
+
+    def overlays(self) -> OverlayOptions:
+        return OverlayOptions(**{name: check.isChecked() for name, check in self.overlay_checks.items()})
+
+    def _show_legend(self) -> None:
+        self.overlay_legend.show_for(self.overlays())
 
     def start(self) -> None:
         """Load the model and the driving video in a new worker (a previous one is stopped)."""
@@ -149,31 +167,52 @@ class InspectView(QGroupBox):
         worker.failed.connect(self._on_failed)
         worker.stopped.connect(self._threads.reap)
         self.worker = worker
+        self._in_flight = self._pending = False
         self._threads.start(worker)
         self.status_message.emit("Loading the driving video for inspection…", "info")
 
+    def step(self, frames: int) -> None:
+        """Move the scrubber by `frames` (clamped), once a video is loaded."""
+        if self.scrubber.isEnabled():
+            self.scrubber.setValue(self.scrubber.value() + frames)
+
     def refresh_soon(self) -> None:
-        """Render the current frame again shortly (slider moves and toggles come in bursts)."""
-        if self.worker is not None:
-            self.scrub_timer.start()
+        """Render the current frame: now if no render is under way, else once it arrives (latest wins)."""
+        if self.worker is None:
+            return
+        self._show_frame_number()
+        if self._in_flight:
+            self._pending = True
+        else:
+            self._request_inspection()
 
     def _request_inspection(self) -> None:
         if self.worker is None:
             return
-        overlays = OverlayOptions(**{name: check.isChecked() for name, check in self.overlay_checks.items()})
-        self.worker.request(self.scrubber.value(), overlays, self._motion())
+        self._in_flight, self._pending = True, False
+        self.worker.request(self.scrubber.value(), self.overlays(), self._motion())
+
+    def _show_frame_number(self) -> None:
+        self.frame_label.setText(f"frame {self.scrubber.value() + 1} / {self._frame_count}")
 
     def _on_ready(self, count: int) -> None:
+        self._frame_count = count
         self.scrubber.setRange(0, max(count - 1, 0))
-        self.scrubber.setEnabled(True)
+        for widget in (self.scrubber, self.previous_button, self.next_button):
+            widget.setEnabled(True)
+        self._show_frame_number()
         self.status_message.emit(f"Inspecting {count} frames: drag the slider", "info")
         self._request_inspection()
 
-    def _on_rendered(self, index: int, panes: Panes) -> None:
-        self.frame_label.setText(f"frame {index + 1}")
+    def _on_rendered(self, _index: int, panes: Panes) -> None:
+        if self.sender() is not self.worker:
+            return  # a stopped worker's last render
         for view, image in zip(self.views, (panes.driving, panes.avatar, panes.output), strict=True):
             view.set_image(image)
         self.views[1].set_caption(panes.avatar_caption)
+        self._in_flight = False
+        if self._pending:
+            self._request_inspection()
 
     def _on_failed(self, text: str) -> None:
         self.error.emit(f"Inspection: {text}")
@@ -187,3 +226,12 @@ class InspectView(QGroupBox):
         """Stop the worker and join its thread (window closing)."""
         self.stop()
         return self._threads.join(timeout_ms)
+
+
+def _step_button(text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
+    button = QPushButton(text)
+    button.setToolTip(tip)
+    button.setFixedWidth(34)
+    button.setEnabled(False)  # until a video is loaded
+    button.clicked.connect(slot)
+    return button

@@ -8,11 +8,13 @@ The job, the preview decoding and the inspection each run in a worker in its own
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -29,16 +31,20 @@ from PySide6.QtWidgets import (
 from fomm_studio.api import (
     IMAGE_SUFFIXES,
     VIDEO_SUFFIXES,
+    MissingWeightsError,
     ModelEntry,
     MotionOptions,
     Settings,
     VideoReader,
+    check_landmark_weights,
+    default_animation_path,
     run_animation_job,
 )
 from ui.animate.inspector import InspectView
 from ui.live.controls import ADAPT_SCALE_TIP
 from ui.threads import Progress, TaskFn, TaskWorker, WorkerThreads
 from ui.widgets.device_combo import DeviceCombo
+from ui.widgets.durations import clock
 from ui.widgets.image_view import ImageView
 from ui.widgets.path_row import path_row
 
@@ -51,13 +57,19 @@ class AnimatePanel(QWidget):
     job_finished = Signal(object)  # Path
 
     def __init__(
-        self, settings: Settings, model_provider: Callable[[], ModelEntry], parent: QWidget | None = None
+        self,
+        settings: Settings,
+        model_provider: Callable[[], ModelEntry],
+        model_problem: Callable[[str], str | None] = lambda _model_id: None,
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.settings = settings
         self.model_provider = model_provider
+        self.model_problem = model_problem
         self._threads = WorkerThreads(self)
         self._job: TaskWorker | None = None
+        self._job_started = 0.0  # time.monotonic() at the job's start
         self._preview_frames: list[np.ndarray] = []
         self._preview_index = 0
         self.preview_timer = QTimer(self)
@@ -94,7 +106,22 @@ class AnimatePanel(QWidget):
         form.addRow("Driving video", row)
         self.output_edit, row = path_row(self._browse_output, self.settings.animate_output)
         form.addRow("Output video", row)
+        for edit in (self.source_edit, self.driving_edit):
+            edit.textChanged.connect(self._show_default_output)
+        self._show_default_output()
         return group
+
+    def _default_output(self) -> Path:
+        """Where an empty Output field writes: the output folder, never next to the driving video (the
+        sample clip lives in the app's own install)."""
+        source = Path(self.source_edit.text().strip() or "avatar")
+        driving = Path(self.driving_edit.text().strip() or "driving")
+        return default_animation_path(self.settings, source, driving)
+
+    def _show_default_output(self) -> None:
+        default = self._default_output()
+        self.output_edit.setPlaceholderText(f"default: {default}")
+        self.output_edit.setToolTip(f"Leave empty to write {default}")
 
     def _options_group(self) -> QGroupBox:
         group = QGroupBox("Options (as fomm animate)")
@@ -110,6 +137,7 @@ class AnimatePanel(QWidget):
         self.adapt_scale.setToolTip(ADAPT_SCALE_TIP)
         self.find_best_frame = QCheckBox("Find best frame (face landmarks)")
         self.find_best_frame.setChecked(self.settings.animate_find_best_frame)
+        self._check_landmark_weights()
         self.side_by_side = QCheckBox("Side by side (source | driving | result)")
         self.device = DeviceCombo(self.settings.animate_device)
         for check in (self.adapt_scale, self.find_best_frame, self.side_by_side):
@@ -145,6 +173,27 @@ class AnimatePanel(QWidget):
         layout.addWidget(self.preview_view)
         return group
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt override
+        """The output folder may have changed in the Live tab, the landmark weights been downloaded:
+        show what holds now."""
+        self._show_default_output()
+        self._check_landmark_weights()
+        super().showEvent(event)
+
+    def _check_landmark_weights(self) -> None:
+        """ "Find best frame" needs face-alignment's weight files: without them it is off, and says why."""
+        try:
+            check_landmark_weights()  # looks for two files, reads nothing
+        except MissingWeightsError as exc:
+            self.find_best_frame.setChecked(False)
+            self.find_best_frame.setEnabled(False)
+            self.find_best_frame.setToolTip(f"Unavailable: {exc}")
+            return
+        self.find_best_frame.setEnabled(True)
+        self.find_best_frame.setToolTip(
+            "Start from the driving frame whose face pose is closest to the source image's (slower)"
+        )
+
     # -- file dialogs ---------------------------------------------------------------------------
     def _browse_source(self) -> None:
         pattern = " ".join(f"*{s}" for s in IMAGE_SUFFIXES)
@@ -159,7 +208,8 @@ class AnimatePanel(QWidget):
             self.driving_edit.setText(name)
 
     def _browse_output(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Output video", "result.mp4", "MP4 video (*.mp4)")
+        start = self.output_edit.text().strip() or str(self._default_output())
+        name, _ = QFileDialog.getSaveFileName(self, "Output video", start, "MP4 video (*.mp4)")
         if name:
             self.output_edit.setText(name)
 
@@ -167,11 +217,12 @@ class AnimatePanel(QWidget):
     def _inputs(self) -> tuple[ModelEntry, Path, Path, Path] | None:
         entry = self.model_provider()
         source, driving = Path(self.source_edit.text().strip()), Path(self.driving_edit.text().strip())
-        output_text = self.output_edit.text().strip() or str(
-            driving.with_name(driving.stem + "-animated.mp4")
-        )
+        output_text = self.output_edit.text().strip()
         problems = []
-        if not entry.is_ready:
+        model_problem = self.model_problem(entry.model_id)
+        if model_problem is not None:
+            problems.append(f"model '{entry.name}' failed: {model_problem}")
+        elif not entry.is_ready:
             problems.append(f"model '{entry.name}': {entry.status}")
         if not source.is_file():
             problems.append(f"source image not found: {source}")
@@ -186,7 +237,8 @@ class AnimatePanel(QWidget):
             self.find_best_frame.isChecked(),
             self.device.value(),
         )
-        return entry, source, driving, Path(output_text)
+        output = Path(output_text) if output_text else default_animation_path(self.settings, source, driving)
+        return entry, source, driving, output
 
     def start_job(self) -> None:
         inputs = self._inputs()
@@ -228,7 +280,8 @@ class AnimatePanel(QWidget):
         self._threads.start(worker)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
-        self.progress.setValue(0)
+        self._job_started = time.monotonic()
+        self._show_progress_state("starting…")
         self.status_message.emit("Animating…", "info")
         return worker
 
@@ -238,25 +291,39 @@ class AnimatePanel(QWidget):
             self.status_message.emit("Cancelling…", "info")
 
     def _on_progress(self, done: int, total: int) -> None:
-        self.progress.setFormat("%v / %m frames")
+        elapsed = time.monotonic() - self._job_started
+        timing = f" · {clock(elapsed)}"
+        if 0 < done < total:
+            timing += f" · about {clock(elapsed / done * (total - done))} left"
+        self.progress.setFormat("%v / %m frames" + timing)
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
 
+    def _show_progress_state(self, text: str) -> None:
+        """An empty bar with `text`: a failed or cancelled job's frame count must not stay behind."""
+        self.progress.setMaximum(1)
+        self.progress.setValue(0)
+        self.progress.setFormat(text)
+
     def _on_job_finished(self, path: Path) -> None:
+        self.progress.setFormat(f"done: %m frames in {clock(time.monotonic() - self._job_started)}")
         self.status_message.emit(f"Animation saved: {path}", "info")
         self.job_finished.emit(path)
         self.load_preview(Path(path))
 
     def _on_job_failed(self, text: str) -> None:
         if self._job is not None and self._job.cancel.is_set():
+            self._show_progress_state("cancelled")
             self.status_message.emit("Animation cancelled; no output was written", "info")
         else:
+            self._show_progress_state("failed: see the status line")
             self.error.emit(f"Animation failed: {text}")
 
     def _on_job_stopped(self) -> None:
         self._job = None
         self.run_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        self._show_default_output()  # the written file took the default name: show the next one
         self._threads.reap()
 
     # -- preview --------------------------------------------------------------------------------

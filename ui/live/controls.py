@@ -25,7 +25,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fomm_studio.api import SAMPLE_DRIVING, VIDEO_SUFFIXES, LiveOptions, OverlayOptions, Settings
+from fomm_studio.api import (
+    SAMPLE_DRIVING,
+    VIDEO_SUFFIXES,
+    LiveOptions,
+    OverlayOptions,
+    Settings,
+    output_dir,
+)
+from ui.widgets.columns import fit_column
+from ui.widgets.legends import OVERLAY_TIPS, OverlayLegend
 
 ADAPT_SCALE_TIP = (
     "Scale the driving motion by the ratio of the avatar's and the driving face's keypoint spread "
@@ -46,6 +55,7 @@ OVERLAYS = (
     ("occlusion", "Occlusion map", "O"),
     ("masks", "Part masks", "M"),
     ("deformed", "Deformed source", "D"),
+    ("flow", "Motion flow", "L"),
 )
 
 
@@ -74,12 +84,16 @@ class LiveControls(QScrollArea):
         self.setWidget(body)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFixedWidth(262)
+        fit_column(self, 248)
 
     # -- groups ---------------------------------------------------------------------------------
     def _source_group(self) -> QGroupBox:
         group = QGroupBox("Source")
         self.source_combo = QComboBox()
+        self.source_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.source_combo.setMinimumContentsLength(16)  # long file names shorten instead of widening
         for label, spec in SOURCE_CHOICES:
             self.source_combo.addItem(label, spec)
         self.source_combo.addItem("Video file…", "__file__")
@@ -144,8 +158,12 @@ class LiveControls(QScrollArea):
         self.overlay_checks: dict[str, QCheckBox] = {}
         for key, label, shortcut in OVERLAYS:
             check = self._check(f"{label} ({shortcut})", getattr(self.settings, f"overlay_{key}"))
+            check.setToolTip(OVERLAY_TIPS[key])
             self.overlay_checks[key] = check
             layout.addWidget(check)
+        self.overlay_legend = OverlayLegend()
+        layout.addWidget(self.overlay_legend)
+        self.overlay_legend.show_for(self.options().overlays)
         return group
 
     def _record_group(self) -> QGroupBox:
@@ -209,7 +227,9 @@ class LiveControls(QScrollArea):
 
     def _emit(self) -> None:
         self._save()
-        self.options_changed.emit(self.options())
+        options = self.options()
+        self.overlay_legend.show_for(options.overlays)
+        self.options_changed.emit(options)
 
     def _save(self) -> None:
         s, o = self.settings, self.options()
@@ -257,5 +277,4 @@ class LiveControls(QScrollArea):
             self._show_output_dir()
 
     def _show_output_dir(self) -> None:
-        folder = self.settings.output_dir or str(Path.home() / "Videos" / "FOMM Studio")
-        self.output_label.setText(f"Saves to {folder}")
+        self.output_label.setText(f"Saves to {output_dir(self.settings)}")

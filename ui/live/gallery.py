@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -16,13 +17,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fomm_studio.api import AVATARS_DIR, IMAGE_SUFFIXES
+from fomm_studio.api import AVATARS_DIR, IMAGE_SUFFIXES, FommError, read_image
+from ui.widgets.image_view import numpy_to_qimage
+
+log = logging.getLogger(__name__)
+
+THUMBNAIL = QSize(168, 168)  # twice the icon size, for sharp icons on high-DPI screens
 
 
 class AvatarGallery(QWidget):
-    """Thumbnails of assets/avatars plus images the user opened or dropped."""
+    """Thumbnails of assets/avatars plus images the user opened or dropped. A file that is not a
+    readable image is refused (`rejected`), and the selected avatar stays selected."""
 
     avatar_selected = Signal(object)  # Path
+    rejected = Signal(object, str)  # Path, why it cannot be an avatar
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -52,23 +60,42 @@ class AvatarGallery(QWidget):
         self.setMaximumWidth(240)
 
     def populate(self, folder: Path = AVATARS_DIR) -> None:
+        """List the images of `folder`; a broken file there is skipped (logged), not reported."""
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
-                if path.suffix.lower() in IMAGE_SUFFIXES:
-                    self.add(path, select=False)
+                if path.suffix.lower() in IMAGE_SUFFIXES and self._find(path.resolve()) is None:
+                    try:
+                        self._add_item(path.resolve())
+                    except FommError as exc:
+                        log.warning("avatar skipped: %s", exc)
 
-    def add(self, path: Path, select: bool = True) -> None:
-        """Add (once, by resolved path) and optionally select an avatar image."""
+    def add(self, path: Path, select: bool = True) -> bool:
+        """Add (once, by resolved path) and optionally select an avatar image. A file that cannot be
+        read as an image is not added: `rejected` says why, and the selection stays as it was."""
         path = Path(path).resolve()
         item = self._find(path)
         if item is None:
-            item = QListWidgetItem(QIcon(QPixmap(str(path))), path.stem.replace("_", " "))
-            item.setData(Qt.ItemDataRole.UserRole, str(path))
-            item.setToolTip(str(path))
-            self.list.addItem(item)
-            self.hint.hide()
+            try:
+                item = self._add_item(path)
+            except FommError as exc:
+                self.rejected.emit(path, str(exc))
+                return False
         if select:
             self.list.setCurrentItem(item)
+        return True
+
+    def _add_item(self, path: Path) -> QListWidgetItem:
+        """A tile for the image at `path`; raises the reader's error naming the file when it is none."""
+        image = numpy_to_qimage(read_image(path))  # the reader the live worker uses: same verdict
+        thumbnail = image.scaled(
+            THUMBNAIL, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+        item = QListWidgetItem(QIcon(QPixmap.fromImage(thumbnail)), path.stem.replace("_", " "))
+        item.setData(Qt.ItemDataRole.UserRole, str(path))
+        item.setToolTip(str(path))
+        self.list.addItem(item)
+        self.hint.hide()
+        return item
 
     def _find(self, path: Path) -> QListWidgetItem | None:
         for row in range(self.list.count()):

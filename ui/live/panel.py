@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from fomm_studio.api import (
     IMAGE_SUFFIXES,
@@ -35,6 +35,7 @@ from fomm_studio.api import (
     Snapshot,
     StartRecording,
     StopRecording,
+    output_dir,
     pipeline_factory,
     read_image,
     virtual_camera_availability,
@@ -43,27 +44,36 @@ from ui.live.controls import LiveControls
 from ui.live.device_picker import DevicePicker
 from ui.live.gallery import AvatarGallery
 from ui.live.stats_panel import StatsPanel
-from ui.live.worker import LiveController, LiveWorker, PipelineFactory
+from ui.live.worker import LiveController, LiveWorker, PipelineFactory, loading_model_first
+from ui.widgets.durations import clock
 from ui.widgets.image_view import ImageView
+from ui.widgets.theme import DANGER
 
 
 class LivePanel(QWidget):
-    """The Live tab. `model_provider` returns the model picked in the main window."""
+    """The Live tab. `model_provider` returns the model picked in the main window; `model_problem(id)`
+    says why a model failed its check or its last load (None when it did not)."""
 
     status_message = Signal(str, str)  # text, kind ('info' | 'warn' | 'error')
     error = Signal(str)
     stats_text = Signal(str)
     frame_shown = Signal(object)  # LiveFrame, after painting
     running_changed = Signal(bool)
+    model_failed = Signal(str, str)  # model id, why it could not be loaded
 
     def __init__(
-        self, settings: Settings, model_provider: Callable[[], ModelEntry], parent: QWidget | None = None
+        self,
+        settings: Settings,
+        model_provider: Callable[[], ModelEntry],
+        model_problem: Callable[[str], str | None] = lambda _model_id: None,
+        parent: QWidget | None = None,
     ):
         super().__init__(parent)
         self.settings = settings
         self.model_provider = model_provider
+        self.model_problem = model_problem
         self.controller = LiveController(self)
-        self.controller.started.connect(self._on_worker_started)
+        self.controller.started.connect(self._connect_worker)
         self.model_cache = ModelCache()
         self.device = settings.live_device  # 'auto', 'cpu' or 'cuda:N'; shown by `device_picker`
         self.device_report: DeviceReport | None = None  # where the running model is, once loaded
@@ -76,6 +86,8 @@ class LivePanel(QWidget):
         self.fps = 0.0
         self._restart_pending = False
         self._failure: str | None = None  # why the current worker stopped, if it failed
+        self._model_banner = ""  # the output pane's banner about the picked model, if shown
+        self._recording: tuple[Path, float] | None = None  # file being recorded, time.monotonic() at start
         self._build()
         self.setAcceptDrops(True)
         self.fps_timer = QTimer(self)
@@ -89,6 +101,7 @@ class LivePanel(QWidget):
         self.device_picker.device_changed.connect(self._on_device_changed)
         self.gallery = AvatarGallery()
         self.gallery.avatar_selected.connect(self._on_avatar_selected)
+        self.gallery.rejected.connect(self._on_avatar_rejected)
         self.driving_view = ImageView("Driving")
         self.avatar_view = ImageView("Avatar")
         self.output_view = ImageView("Output")
@@ -138,6 +151,10 @@ class LivePanel(QWidget):
         self.vcam_button.setToolTip(state.reason)
         for button in (self.start_button, self.calibrate_button, self.record_button, self.snapshot_button):
             row.addWidget(button)
+        self.rec_label = QLabel()
+        self.rec_label.setStyleSheet(f"color: {DANGER}; font-weight: 600;")
+        self.rec_label.setVisible(False)
+        row.addWidget(self.rec_label)
         row.addStretch(1)
         row.addWidget(self.vcam_button)
         return row
@@ -170,7 +187,7 @@ class LivePanel(QWidget):
             factory = self._default_factory()
             if factory is None:
                 return False
-        self.controller.start(factory, retry_interval)  # connected in _on_worker_started
+        self.controller.start(factory, retry_interval)  # connected in _connect_worker
         self.stats.clear()
         self.latencies_ms.clear()
         self.device_report = None
@@ -178,21 +195,26 @@ class LivePanel(QWidget):
         self._set_running_ui(True)
         return True
 
-    def _on_worker_started(self, worker: LiveWorker) -> None:
-        """Connect a new worker before its thread starts, so none of its signals can go unheard (the
-        device report of a cached model comes within milliseconds)."""
+    def _connect_worker(self, worker: LiveWorker) -> None:
+        """Connected before its thread starts, so not even its first signal ("Loading model…", or the
+        device report of a cached model, which comes within milliseconds) is lost."""
         worker.frame_ready.connect(self._on_frame_ready)
         worker.device_ready.connect(self._on_device_ready)
         worker.source_state.connect(self._on_source_state)
         worker.notice.connect(self._on_notice)
         worker.failed.connect(self._on_failed)
+        worker.model_failed.connect(self.model_failed)
         worker.stopped.connect(self._on_stopped)
 
     def _default_factory(self) -> PipelineFactory | None:
         entry = self.model_provider()
-        if not entry.is_ready:
+        problem = self.model_problem(entry.model_id)
+        if not entry.is_ready or problem is not None:
             text = (
-                f"Model '{entry.name}': {entry.status} ({entry.checkpoint_path}). "
+                f"Model '{entry.name}' failed: {problem.rstrip('.')}. Pick another model, or open its files "
+                "again once fixed."
+                if problem is not None
+                else f"Model '{entry.name}': {entry.status} ({entry.checkpoint_path}). "
                 "Open a config + checkpoint from the Model bar, or train one."
             )
             self.output_view.set_message(text, "error")
@@ -203,7 +225,28 @@ class LivePanel(QWidget):
             self.error.emit("No avatar selected: pick one in the gallery or open an image.")
             return None
         spec = LiveSpec(entry, self.feed_spec, self.controls.options(), avatar, SAMPLE_DRIVING, self.device)
-        return pipeline_factory(spec, self.model_cache)
+        cache, device = self.model_cache, self.device
+        return loading_model_first(
+            entry.model_id, lambda: cache.get(entry, device), pipeline_factory(spec, cache)
+        )
+
+    def show_model_problem(self, text: str | None) -> None:
+        """Banner over the output pane saying why the picked model cannot run; None takes that banner
+        away, and only that one (not "Loading model…" or why the live view stopped)."""
+        if text:
+            self.output_view.set_message(text, "error")
+        elif self.output_view.message == self._model_banner:
+            self.output_view.set_message("")
+        self._model_banner = text or ""
+
+    def model_changed(self) -> None:
+        """Another model was picked: the output pane must not show the previous model's last frame, nor
+        a banner about it (why it stopped, or could not start)."""
+        self.output_view.set_image(None)
+        self.output_view.set_message("")
+        self._model_banner = ""
+        if self.running:
+            self.stop_and_restart()
 
     def stop_and_restart(self) -> None:
         """Restart with the current model once the running worker has stopped (does not block)."""
@@ -228,6 +271,7 @@ class LivePanel(QWidget):
         if not running:
             self.record_button.setChecked(False)
             self.vcam_button.setChecked(False)
+            self._show_recording(None)
         self.running_changed.emit(running)
 
     # -- commands -------------------------------------------------------------------------------
@@ -248,8 +292,25 @@ class LivePanel(QWidget):
         if self.record_button.isChecked():
             path = self._output_dir() / time.strftime("fomm-live-%Y%m%d-%H%M%S.mp4")
             self.controller.post(StartRecording(path, self.controls.side_by_side.isChecked()))
+            self._show_recording(path)
+            self.status_message.emit(f"Recording to {path}", "info")
         else:
             self.controller.post(StopRecording())
+            self._show_recording(None)
+
+    def _show_recording(self, path: Path | None) -> None:
+        """The REC indicator: on with the elapsed time (the 1 s timer moves it on) and the file being
+        written as its tooltip (the status line says it too), or off."""
+        self._recording = None if path is None else (path, time.monotonic())
+        self.rec_label.setVisible(path is not None)
+        if path is not None:
+            self.rec_label.setToolTip(f"Recording to {path}")
+        self._tick_recording()
+
+    def _tick_recording(self) -> None:
+        if self._recording is not None:
+            _path, started = self._recording
+            self.rec_label.setText(f"● REC {clock(time.monotonic() - started)}")
 
     def snapshot(self) -> None:
         if not self.running:
@@ -258,12 +319,7 @@ class LivePanel(QWidget):
         self.controller.post(Snapshot(self._output_dir() / time.strftime("fomm-snapshot-%Y%m%d-%H%M%S.png")))
 
     def _output_dir(self) -> Path:
-        folder = (
-            Path(self.settings.output_dir)
-            if self.settings.output_dir
-            else Path.home() / "Videos" / "FOMM Studio"
-        )
-        return folder
+        return output_dir(self.settings)
 
     def _on_vcam_toggled(self) -> None:
         self.controller.post(SetVirtualCamera(self.vcam_button.isChecked()))
@@ -290,10 +346,17 @@ class LivePanel(QWidget):
         self.settings.avatar = str(path)
         self.controller.post(SetAvatar(path))
 
+    def _on_avatar_rejected(self, _path: Path, reason: str) -> None:
+        current = self.gallery.current_path()
+        kept = f" Still using {current.name}." if current is not None else ""
+        self.error.emit(f"Avatar not added: {reason}.{kept}")
+
     # -- worker signals -------------------------------------------------------------------------
     def _on_frame_ready(self, _frame: LiveFrame) -> None:
         worker = self.worker
-        frame = worker.take_latest() if worker is not None else None
+        if worker is None or worker.stopping:
+            return  # a stopping worker's last frames: stale once Stop or another model was picked
+        frame = worker.take_latest()
         if frame is None:
             return
         start = time.perf_counter()
@@ -340,6 +403,8 @@ class LivePanel(QWidget):
         else:
             self.driving_view.set_message(text, "warn")
             self.status_message.emit(text, "warn")
+        if state != "starting" and self.output_view.message_kind == "info":
+            self.output_view.set_message("")  # "Loading model…" is over once the source is tried
 
     def _on_notice(self, notice: Notice) -> None:
         if notice.kind == "error":
@@ -360,6 +425,9 @@ class LivePanel(QWidget):
         self.controller.shutdown()
         self._set_running_ui(False)
         failure, self._failure = self._failure, None
+        self.driving_view.set_message("")  # "Retrying every 2 s…" is over: nothing retries now
+        if self.output_view.message_kind == "info":
+            self.output_view.set_message("")  # "Loading model…"; an error banner says why it stopped
         if failure is None:
             self.status_message.emit("Live view stopped", "info")
         else:  # keep the reason in the status line, not just in the dialog the user may close
@@ -373,6 +441,7 @@ class LivePanel(QWidget):
         elapsed = max(now - self._last_tick, 1e-6)
         self.fps = self._shown_since_tick / elapsed
         self._last_tick, self._shown_since_tick = now, 0
+        self._tick_recording()
         worker = self.worker
         dropped = worker.dropped if worker is not None else 0
         if self.running:

@@ -12,9 +12,10 @@ from collections import deque
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from fomm_studio.api import STAGES
+from ui.widgets.legends import curve_legend_html, curve_legend_label
 
 WINDOW_S = 60.0
 STAGE_COLORS = {
@@ -40,10 +41,14 @@ class StatsPanel(QWidget):
         self.fps_plot = pg.PlotWidget()
         self.latency_plot = pg.PlotWidget()
         self._setup_plots()
+        latency = QVBoxLayout()
+        latency.setSpacing(2)
+        latency.addWidget(self.latency_plot, 1)
+        latency.addWidget(self.legend)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.fps_plot, 2)
-        layout.addWidget(self.latency_plot, 3)
+        layout.addLayout(latency, 3)
         self.timer = QTimer(self)
         self.timer.setInterval(500)
         self.timer.timeout.connect(self._on_timer)
@@ -55,11 +60,10 @@ class StatsPanel(QWidget):
         self.fps_curve = self.fps_plot.plot(pen=pg.mkPen("#46a758", width=2))
         self.latency_plot.setTitle("Latency per stage (ms)", size="9pt")
         self.latency_plot.setLabel("bottom", "seconds")
-        legend = self.latency_plot.addLegend(offset=(-4, 4), labelTextSize="8pt", colCount=5)
-        legend.setBrush(pg.mkBrush(21, 23, 27, 180))
+        self.legend = curve_legend_label()  # under the plot: inside it covered the newest values
+        self.legend.setText(curve_legend_html([(STAGE_COLORS[name], "━━", name) for name in STAGES]))
         self.stage_curves = {
-            name: self.latency_plot.plot(pen=pg.mkPen(STAGE_COLORS[name], width=2), name=name)
-            for name in STAGES
+            name: self.latency_plot.plot(pen=pg.mkPen(STAGE_COLORS[name], width=2)) for name in STAGES
         }
         for plot in (self.fps_plot, self.latency_plot):
             plot.showGrid(x=True, y=True, alpha=0.15)

@@ -35,6 +35,28 @@ log = logging.getLogger(__name__)
 PipelineFactory = Callable[[], LivePipeline]
 
 
+class ModelLoadError(FommError):
+    """The live pipeline could not load its model: the model is at fault, not the feed or the avatar."""
+
+    def __init__(self, model_id: str, message: str):
+        super().__init__(message)
+        self.model_id = model_id
+
+
+def loading_model_first(model_id: str, load: Callable[[], object], build: PipelineFactory) -> PipelineFactory:
+    """`build`, after `load()` (the model) has run in the worker's thread; a load failure becomes a
+    `ModelLoadError` carrying `model_id`, so the window can mark that model failed."""
+
+    def checked() -> LivePipeline:
+        try:
+            load()
+        except WORKER_ERRORS as exc:
+            raise ModelLoadError(model_id, _describe(exc)) from exc
+        return build()
+
+    return checked
+
+
 class LiveWorker(QObject):
     """Reads, animates and publishes frames until `request_stop()`. Lives in its own QThread."""
 
@@ -43,6 +65,7 @@ class LiveWorker(QObject):
     source_state = Signal(str, str)  # state ('starting' | 'ok' | 'waiting' | 'lost'), text
     notice = Signal(object)  # Notice
     failed = Signal(str)
+    model_failed = Signal(str, str)  # model id, why: the model could not be loaded
     stopped = Signal()
 
     def __init__(self, pipeline_factory: PipelineFactory, retry_interval: float = 2.0):
@@ -86,6 +109,8 @@ class LiveWorker(QObject):
                 self._loop(self.pipeline)
         except WORKER_ERRORS as exc:
             log.warning("live worker failed: %s", exc, exc_info=not isinstance(exc, FommError))
+            if isinstance(exc, ModelLoadError):
+                self.model_failed.emit(exc.model_id, str(exc))
             self.failed.emit(_describe(exc))
         finally:
             self._close_pipeline()

@@ -50,6 +50,10 @@ class ConfigForm(QGroupBox):
         self.config_path: Path | None = None
         form = QFormLayout(self)
         self.preset_combo = QComboBox()
+        self.preset_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.preset_combo.setMinimumContentsLength(16)
         for preset in PRESETS:
             self.preset_combo.addItem(preset.name, str(preset.path))
         self.preset_combo.addItem(OPEN_CONFIG, "")

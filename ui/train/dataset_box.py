@@ -20,10 +20,12 @@ class DatasetBox(QGroupBox):
 
     folder_chosen = Signal(object)  # Path
     report_ready = Signal(str)  # the report, or why the folder cannot be used
+    usable_changed = Signal(object)  # None when training can start on the folder, else why not
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Dataset", parent)
         self.report_shape: tuple[int, ...] | None = None  # frame shape the report was made for
+        self.problem: str | None = None  # why training cannot start on the scanned folder (None: it can)
         self._scan: TaskWorker | None = None
         self._threads = WorkerThreads(self)
         layout = QVBoxLayout(self)
@@ -57,8 +59,9 @@ class DatasetBox(QGroupBox):
             self._scan.cancel.set()
         self.report_shape = frame_shape
 
-        def scan(progress: Progress, cancel: threading.Event) -> str:
-            return report_text(scan_dataset_report(folder, frame_shape, cache_dir, progress, cancel))
+        def scan(progress: Progress, cancel: threading.Event) -> tuple[str, int]:
+            report = scan_dataset_report(folder, frame_shape, cache_dir, progress, cancel)
+            return report_text(report), len(report.train)
 
         worker = TaskWorker(scan)
         # bound methods of this widget: queued to the GUI thread (a lambda would run in the worker's thread)
@@ -69,15 +72,20 @@ class DatasetBox(QGroupBox):
         self._scan = worker
         self._threads.start(worker)
         self.report_view.setPlainText(f"Scanning {folder}…")
+        self._set_problem(None)  # not known yet: the trainer scans it again anyway
 
     def _on_scan_progress(self, done: int, total: int) -> None:
         if self.sender() is self._scan and done < total:
             self.report_view.setPlainText(f"Scanning {self.folder_edit.text()}… video {done + 1} of {total}")
 
-    def _on_scan_done(self, text: str) -> None:
+    def _on_scan_done(self, result: tuple[str, int]) -> None:
         if self.sender() is self._scan:
             self._scan = None
+            text, train_videos = result
             self.report_view.setPlainText(text)
+            self._set_problem(
+                None if train_videos else f"{self.folder_edit.text()} has no usable training video"
+            )
             self.report_ready.emit(text)
 
     def _on_scan_failed(self, text: str) -> None:
@@ -85,7 +93,13 @@ class DatasetBox(QGroupBox):
         if worker is self._scan and isinstance(worker, TaskWorker) and not worker.cancel.is_set():
             self._scan = None
             self.report_view.setPlainText(f"Cannot use this folder: {text}")
+            self._set_problem(text)
             self.report_ready.emit(text)
+
+    def _set_problem(self, problem: str | None) -> None:
+        if problem != self.problem:
+            self.problem = problem
+            self.usable_changed.emit(problem)
 
     def shutdown(self, timeout_ms: int) -> bool:
         """Cancel a running scan and join its thread (window closing)."""

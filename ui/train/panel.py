@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,15 +28,19 @@ from fomm_studio.api import (
     build_command,
     cuda_device_count,
     default_run_dir,
+    holds_run,
     process_environment,
     supervised_command,
     write_run_config,
 )
 from ui.train.config_form import ConfigForm
 from ui.train.dataset_box import DatasetBox
+from ui.train.pace import StepPace
 from ui.train.process import TrainingProcess
 from ui.train.process_controls import ProcessControls
 from ui.train.run_view import RunView
+from ui.widgets.columns import fit_column
+from ui.widgets.durations import clock
 from ui.widgets.theme import DANGER, OK, WARN
 
 log = logging.getLogger(__name__)
@@ -61,6 +66,7 @@ class TrainPanel(QWidget):
         self.sample_every: int | None = None
         self.checkpoint_every: int | None = None
         self.close_question: Callable[[], CloseAnswer] = self._ask_close
+        self.pace = StepPace()
         self.process = TrainingProcess(self)
         self.process.output.connect(self._on_output)
         self.process.finished.connect(self._on_process_finished)
@@ -76,6 +82,7 @@ class TrainPanel(QWidget):
         self.dataset_box = DatasetBox()
         self.dataset_box.folder_chosen.connect(self.set_dataset)
         self.dataset_box.report_ready.connect(self.report_ready)
+        self.dataset_box.usable_changed.connect(self._on_dataset_usable)
         self.config_form = ConfigForm()
         self.config_form.config_loaded.connect(self._on_config_loaded)
         self.config_form.error.connect(self.error)
@@ -95,11 +102,15 @@ class TrainPanel(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setFixedWidth(440)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        fit_column(scroll, 426)
+        self.controls.action_bar.setFixedWidth(scroll.width())
+        side = QVBoxLayout()
+        side.addWidget(scroll, 1)
+        side.addWidget(self.controls.action_bar)  # always in view, however short the window
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
-        layout.addWidget(scroll)
+        layout.addLayout(side)
         layout.addWidget(self.run_view, 1)
 
     def _restore(self) -> None:
@@ -128,6 +139,10 @@ class TrainPanel(QWidget):
         self.settings.train_dataset = str(folder)
         self.dataset_box.scan(folder, tuple(self.config_form.frame_shape()), self.cache_dir)
 
+    def _on_dataset_usable(self, problem: str | None) -> None:
+        """The dataset report says whether training can start on the folder: Start and Resume follow."""
+        self.controls.set_blocker(problem)
+
     def load_config(self, path: Path) -> bool:
         """Show a config's editable numbers; an unreadable file is reported and the old choice kept."""
         return self.config_form.load_config(path)
@@ -143,7 +158,7 @@ class TrainPanel(QWidget):
         """A new run: write the edited config into the run folder, then start the trainer."""
         if self.process.running:
             return False
-        run_dir = self.controls.run_dir() or default_run_dir(self.controls.runs_root)
+        run_dir = self._new_run_dir()
         config = self.config_form.config_path
         try:
             edits = self.config_form.checked_edits()
@@ -155,6 +170,14 @@ class TrainPanel(QWidget):
         except (FommError, OSError) as exc:
             self.error.emit(f"Cannot start training: {exc}")
             return False
+
+    def _new_run_dir(self) -> Path:
+        """The run folder field, unless it is empty or already holds a run (finished, stopped or failed
+        after its first step): then a fresh folder under the runs root, so Start always starts."""
+        chosen = self.controls.run_dir()
+        if chosen is not None and not (chosen.is_dir() and holds_run(chosen)):
+            return chosen
+        return default_run_dir(self.controls.runs_root)
 
     def resume_training(self) -> bool:
         """Continue the run folder's training (its own config) from its newest checkpoint."""
@@ -200,6 +223,7 @@ class TrainPanel(QWidget):
             self.run_view.monitor.forget_outcome()
         self.run_view.log_view.append(f"$ {' '.join(command)}\n")
         self.process.start(supervised_command(command, run_dir), run_dir, process_environment(os.environ))
+        self.pace.reset()
         self._set_running(True)
         verb = "Resuming" if request.resume else "Starting"
         self.controls.set_state(f"{verb} training in {run_dir}…", OK)
@@ -229,8 +253,14 @@ class TrainPanel(QWidget):
         self.settings.train_run_dir = str(run_dir)
         self.run_view.show_run(run_dir)
         if attach and self.process.attach(run_dir):
+            self.pace.reset()
             self._set_running(True)
             self.controls.set_state(f"Following the training running in {run_dir}", OK)
+        elif attach and self.controls.blocker is None and run_dir.is_dir() and holds_run(run_dir):
+            self.controls.set_state(
+                "This folder holds a run: Resume continues it; Start begins a new run in a new folder.",
+                "#aab1bb",
+            )
 
     def _on_tick(self) -> None:
         self.process.poll()
@@ -242,10 +272,19 @@ class TrainPanel(QWidget):
         self.run_view.refresh()
         monitor = self.run_view.monitor
         if self.process.running and monitor is not None and monitor.last_step is not None:
+            self.pace.observe(time.monotonic(), monitor.last_step)
             total = f" / {monitor.max_steps}" if monitor.max_steps else ""
-            self.controls.set_state(
-                f"Training: step {monitor.last_step}{total}, epoch {monitor.last_epoch}", OK
-            )
+            text = f"Training: step {monitor.last_step}{total}, epoch {monitor.last_epoch}"
+            self.controls.set_state(text + self._pace_text(monitor.last_step, monitor.max_steps), OK)
+
+    def _pace_text(self, step: int, max_steps: int | None) -> str:
+        """' · 1.8 s/step · about 26:24 left' once two steps were seen ('' before)."""
+        pace = self.pace.seconds_per_step()
+        if pace is None:
+            return ""
+        text = f" · {pace:.2f} s/step" if pace < 10 else f" · {pace:.0f} s/step"
+        left = self.pace.seconds_left(step, max_steps)
+        return text + (f" · about {clock(left)} left" if left is not None else "")
 
     def _on_output(self, text: str) -> None:
         self.run_view.log_view.append(text)
@@ -258,7 +297,9 @@ class TrainPanel(QWidget):
         step = monitor.last_step if monitor is not None else None
         if code == 0 and outcome in ("finished", "stopped"):
             text = f"Training {outcome} at step {step}."
-            self.controls.set_state(text, OK)
+            self.controls.set_state(
+                f"{text} Start begins a new run in a new folder; Resume continues this one.", OK
+            )
             self.status_message.emit(text, "info")
         else:
             outcome = "failed"

@@ -15,19 +15,25 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
 from fomm_studio.api import cuda_device_count
 from ui.widgets.path_row import path_row
+from ui.widgets.theme import WARN
 
 DEFAULT_RUNS_ROOT = Path.home() / "fomm-runs"
 AUTO_WORKERS = -1  # the workers spin box's "Auto"
+START_TIP = (
+    "Start a new run: in the run folder when it is empty, else in a new folder (a folder that holds a run "
+    "is continued with Resume)"
+)
 
 
 class ProcessControls(QGroupBox):
-    """Where and how a run trains, and the buttons that start, stop and resume it. The tab connects the
-    buttons; `run_dir_chosen` when the user types or browses a run folder. New runs go under
+    """Where and how a run trains, and the buttons that start, stop and resume it (in `action_bar`, which
+    the tab places). The tab connects the buttons; `run_dir_chosen` when the user types or browses a run folder. New runs go under
     `runs_root` when no folder is given."""
 
     run_dir_chosen = Signal(object)  # Path | None
@@ -35,6 +41,7 @@ class ProcessControls(QGroupBox):
     def __init__(self, runs_root: Path = DEFAULT_RUNS_ROOT, parent: QWidget | None = None):
         super().__init__("Run", parent)
         self.runs_root = runs_root
+        self._running = False
         form = QFormLayout(self)
         self.run_edit, row = path_row(self.browse_run_dir, placeholder=f"new folder under {runs_root}")
         self.run_edit.editingFinished.connect(self._on_run_edited)
@@ -48,10 +55,14 @@ class ProcessControls(QGroupBox):
         )
         form.addRow("Start from", row)
         self._device_rows(form)
-        form.addRow(self._buttons())
+        # Start / Stop / Resume and the state line: the tab keeps them in view under its scrolling column
+        self.action_bar = QWidget()
+        actions = QVBoxLayout(self.action_bar)
+        actions.setContentsMargins(4, 4, 4, 0)
+        actions.addLayout(self._buttons())
         self.state_label = QLabel("No training running")
         self.state_label.setWordWrap(True)
-        form.addRow(self.state_label)
+        actions.addWidget(self.state_label)
 
     def _device_rows(self, form: QFormLayout) -> None:
         self.device_combo = QComboBox()
@@ -79,7 +90,9 @@ class ProcessControls(QGroupBox):
         self._on_device_changed()
 
     def _buttons(self) -> QHBoxLayout:
+        self.blocker: str | None = None  # why neither Start nor Resume can run now (None: they can)
         self.start_button = QPushButton("Start")
+        self.start_button.setToolTip(START_TIP)
         self.start_button.setObjectName("primary")
         self.start_button.setStyleSheet(
             "QPushButton#primary:disabled { background: #23262b; color: #6b727d; border-color: #2c3037; }"
@@ -138,9 +151,20 @@ class ProcessControls(QGroupBox):
 
     # -- the state ------------------------------------------------------------------------------
     def set_running(self, running: bool) -> None:
-        self.start_button.setEnabled(not running)
-        self.resume_button.setEnabled(not running)
+        self._running = running
+        self.start_button.setEnabled(not running and self.blocker is None)
+        self.resume_button.setEnabled(not running and self.blocker is None)
         self.stop_button.setEnabled(running)
+        self.start_button.setToolTip(START_TIP if self.blocker is None else f"Cannot start: {self.blocker}")
+
+    def set_blocker(self, reason: str | None) -> None:
+        """Disable Start and Resume with `reason` (None enables them again), shown on the state line."""
+        self.blocker = reason
+        self.set_running(self._running)
+        if reason is not None and not self._running:
+            self.set_state(f"Cannot start: {reason}.", WARN)
+        elif reason is None and self.state_label.text().startswith("Cannot start: "):
+            self.set_state("No training running", "#aab1bb")
 
     def set_state(self, text: str, color: str) -> None:
         self.state_label.setText(text)

@@ -26,15 +26,21 @@ class RunView(QWidget):
         self.monitor: RunMonitor | None = None
         self._sample_shown: Path | None = None
         self.loss_plot = CurvePlot("Loss terms (log scale)", log_y=True)
-        self.lr_plot = CurvePlot("Learning rate", log_y=False)
-        self.lr_plot.setLabel("left", "lr")
+        self.lr_plot = CurvePlot("Learning rate", log_y=False, y_label="lr")
+        self.loss_plot.setMinimumHeight(170)
+        self.lr_plot.setMinimumHeight(130)
         plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(self.loss_plot)
         plots.addWidget(self.lr_plot)
-        plots.setSizes([300, 140])
-        self.sample_view = ImageView("Latest sample: source | driving | keypoints | prediction | occlusion")
+        plots.setChildrenCollapsible(False)
+        plots.setSizes([300, 160])
+        self.sample_view = ImageView("Latest sample")
+        self.sample_view.setToolTip(
+            "The newest sample reconstruction: source | driving | keypoints | prediction | occlusion"
+        )
         self.sample_view.setMinimumSize(200, 120)
         self.checkpoints = CheckpointTable()
+        self.checkpoints.setMinimumHeight(90)
         self.use_button = QPushButton("Use in Live")
         self.use_button.setToolTip(
             "Register the selected checkpoint as a model and switch the Live tab to it"
@@ -43,15 +49,36 @@ class RunView(QWidget):
         side = QVBoxLayout()
         side.addWidget(self.checkpoints, 1)
         side.addWidget(self.use_button)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.sample_view, 3)
-        bottom.addLayout(side, 2)
+        bottom = QWidget()
+        bottom_row = QHBoxLayout(bottom)
+        bottom_row.setContentsMargins(0, 0, 0, 0)
+        bottom_row.addWidget(self.sample_view, 3)
+        bottom_row.addLayout(side, 2)
         self.log_view = CollapsibleLog()
+        self.log_view.expanded_changed.connect(self._on_log_expanded)
+        # One splitter for plots, sample and log: opening the log takes room from all three, down to
+        # their minimum heights, never collapsing a plot; the user can drag the handles.
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        for part in (plots, bottom, self.log_view):
+            self.splitter.addWidget(part)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(2, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(plots, 3)
-        layout.addLayout(bottom, 2)
-        layout.addWidget(self.log_view)
+        layout.addWidget(self.splitter)
+
+    def _on_log_expanded(self, expanded: bool) -> None:
+        """Give the opened log a quarter of the height (the splitter keeps the others' minimums)."""
+        if not expanded:
+            return
+        plots, bottom, _log = self.splitter.sizes()
+        total = sum(self.splitter.sizes())
+        log_height = max(total // 4, 120)
+        rest = max(total - log_height, 1)
+        share = plots / max(plots + bottom, 1)
+        self.splitter.setSizes([int(rest * share), rest - int(rest * share), log_height])
 
     def show_run(self, run_dir: Path) -> None:
         """Forget the shown run and show `run_dir`'s history so far."""

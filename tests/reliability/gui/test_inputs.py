@@ -1,7 +1,7 @@
 """Bad-input matrix of the GUI paths that read files: one test per row.
 
 Live tab (avatar opened into the gallery while the live view runs), Animate tab (its three path
-fields, then Animate) and the model picker (open config + checkpoint, then Start). A bad file must
+fields, then Animate) and the model picker (open config + checkpoint, checked before it is listed). A bad file must
 show an error naming the file in the status line and the error dialog, and the window must stay
 usable; awkward but valid images must animate.
 """
@@ -126,7 +126,7 @@ def test_animate_tab_row(
         assert all(f.std() > 1 for f in frames)  # real pictures (the tiny test model has random weights)
 
 
-# -- Model picker: open config + checkpoint, then Start ------------------------------------------
+# -- Model picker: open config + checkpoint (refused before it is listed) ------------------------------------------
 def _unknown_key(config: Path) -> None:
     bad_files.config_variant(config, config, {"model_params.common_params.num_keypoints": 5})
 
@@ -177,15 +177,17 @@ def test_model_picker_row(
     checkpoint.write_bytes(tiny_checkpoint.read_bytes())
     spoil(config, checkpoint, marker)
     window = make_window()
+    before = window.current_model().model_id
     window.settings.camera = "synthetic"
     window.live.feed_spec = "synthetic"
     window.live.gallery.add(avatar_path)
-    entry = window.add_model_files(config, checkpoint)
-    if entry is not None:  # accepted by name; the files are read when the model is used
-        assert window.current_model().model_id == entry.model_id
-        window.live.start()
-    qtbot.waitUntil(lambda: problem in window.status_label.text() and not window.live.running, timeout=30000)
-    qtbot.waitUntil(lambda: window.live.start_button.text() == "Start", timeout=10000)  # worker joined
+    window.add_model_files(config, checkpoint)  # checked in a worker before it is listed
+    qtbot.waitUntil(lambda: problem in window.status_label.text(), timeout=30000)
     assert_error_shown(window, name, problem)
-    assert window.isVisible() and window.live.start_button.text() == "Start"
+    assert window.status_label.text().startswith("Model not added: ")
+    listed = [window.model_combo.itemData(i) for i in range(window.model_combo.count())]
+    assert len(listed) == 2 and window.current_model().model_id == before  # refused, the old pick kept
     assert not marker.exists(), "a checkpoint's pickled code was executed"
+    assert window.live.start()  # the window is still usable with the model it had
+    with qtbot.waitSignal(window.live.frame_shown, timeout=30000):
+        pass

@@ -242,3 +242,49 @@ def test_inputs_are_checked_before_anything_starts(
     )
     with qtbot.assertNotEmitted(panel.report_ready, wait=300):
         assert panel.load_config(lite.path)  # same frame size: the report stands
+
+
+def test_start_is_disabled_with_the_reason_when_the_dataset_has_no_training_video(
+    qtbot, make_window, videos, runs, tmp_path
+) -> None:
+    window = make_window()
+    panel = window.train
+    panel.cache_dir = tmp_path / "cache"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.mp4").write_text("not a video")  # found, but unreadable: 0 train videos
+    with qtbot.waitSignal(panel.report_ready, timeout=60000):
+        panel.set_dataset(empty)
+    start, resume = panel.controls.start_button, panel.controls.resume_button
+    assert not start.isEnabled() and not resume.isEnabled()
+    assert "no usable training video" in start.toolTip()
+    assert "Cannot start" in panel.controls.state_label.text()
+    with qtbot.waitSignal(panel.report_ready, timeout=60000):
+        panel.set_dataset(videos)
+    assert start.isEnabled() and resume.isEnabled() and "Cannot start" not in start.toolTip()
+    assert panel.controls.state_label.text() == "No training running"
+
+
+def test_start_after_a_finished_run_starts_a_new_run_folder(
+    qtbot, make_window, tiny_config_path, videos, runs, monkeypatch
+) -> None:
+    window = make_window()
+    panel = window.train
+    panel.controls.runs_root = runs
+    assert panel.load_config(tiny_config_path)
+    panel.config_form.backend_combo.setCurrentText("pyramid_l1_ssim")
+    panel.dataset_box.folder_edit.setText(str(videos))
+    finished = runs / "run-finished"
+    finished.mkdir(parents=True)
+    (finished / "events.jsonl").write_text('{"type": "step", "step": 1}\n')  # a run trained here
+    panel.controls.run_edit.setText(str(finished))
+    panel.show_run(finished)  # as typing the folder does
+    assert "Start begins a new run in a new folder" in panel.controls.state_label.text()
+    launched = []
+    monkeypatch.setattr(panel, "_launch", lambda request: launched.append(request) or True)
+    errors: list[str] = []
+    panel.error.connect(errors.append)
+    assert panel.start_training(), errors
+    new = launched[0].run_dir
+    assert new != finished and new.parent == runs and (new / "config.yaml").is_file()
+    assert not (finished / "config.yaml").exists()  # the finished run is left as it was
