@@ -5,10 +5,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from pathlib import Path
-
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
 from engine.errors import FommError, MissingWeightsError
 from fomm_studio.devices import DeviceChoice, DeviceReport, concrete_device, device_choices
@@ -108,36 +104,6 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif")
 
 
-def run_animation_job(
-    config_path: Path,
-    checkpoint_path: Path,
-    source_path: Path,
-    driving_path: Path,
-    output_path: Path,
-    relative: bool,
-    adapt_scale: bool,
-    find_best_frame: bool,
-    device: str,
-    side_by_side: bool,
-    progress: Callable[[int, int], None],
-    cancel: threading.Event,
-) -> Path:
-    """`fomm animate` as a function for the GUI's worker thread: returns the written video's path."""
-    job = AnimationJob(
-        config_path=config_path,
-        checkpoint_path=checkpoint_path,
-        source_path=source_path,
-        driving_path=driving_path,
-        output_path=output_path,
-        relative=relative,
-        adapt_scale=adapt_scale,
-        find_best_frame=find_best_frame,
-        device=device,
-        side_by_side=side_by_side,
-    )
-    return Path(job.run(progress, cancel))
-
-
 __all__ = [
     "AVATARS_DIR",
     "BACKGROUND_COLOR",
@@ -149,6 +115,7 @@ __all__ = [
     "STAGES",
     "VIDEO_SUFFIXES",
     "AnimationCancelledError",
+    "AnimationJob",
     "AnimationResult",
     "AnimationSession",
     "Calibrate",
@@ -226,7 +193,6 @@ __all__ = [
     "read_status",
     "report_text",
     "request_stop",
-    "run_animation_job",
     "run_edits",
     "save_png",
     "save_settings",

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from fomm_studio.api import (
     IMAGE_SUFFIXES,
     VIDEO_SUFFIXES,
+    AnimationJob,
     MissingWeightsError,
     ModelEntry,
     MotionOptions,
@@ -38,7 +39,6 @@ from fomm_studio.api import (
     VideoReader,
     check_landmark_weights,
     default_animation_path,
-    run_animation_job,
 )
 from ui.animate.inspector import InspectView
 from ui.live.controls import ADAPT_SCALE_TIP
@@ -252,21 +252,21 @@ class AnimatePanel(QWidget):
         )
         device, sbs = self.device.value(), self.side_by_side.isChecked()
 
+        animation = AnimationJob(
+            config_path=entry.config_path,
+            checkpoint_path=entry.checkpoint_path,
+            source_path=source,
+            driving_path=driving,
+            output_path=output,
+            relative=relative,
+            adapt_scale=adapt,
+            find_best_frame=best,
+            device=device,
+            side_by_side=sbs,
+        )
+
         def job(progress: Progress, cancel: threading.Event) -> Path:
-            return run_animation_job(
-                entry.config_path,
-                entry.checkpoint_path,
-                source,
-                driving,
-                output,
-                relative,
-                adapt,
-                best,
-                device,
-                sbs,
-                progress,
-                cancel,
-            )
+            return Path(animation.run(progress, cancel))
 
         self.start_task(job)
 

@@ -89,11 +89,11 @@ def test_the_animate_tab_offers_the_same_devices_auto_first_and_hands_its_choice
     stub_gpus(monkeypatch, ("NVIDIA H200",))
     asked: list[str] = []
 
-    def run_animation_job(*args, **_kwargs):
-        asked.append(args[8])  # the device argument of fomm_studio.api.run_animation_job
+    def run(job, progress=None, cancel=None):
+        asked.append(job.device)  # the AnimationJob the panel built
         return tmp_path / "out.mp4"
 
-    monkeypatch.setattr(ui.animate.panel, "run_animation_job", run_animation_job)
+    monkeypatch.setattr(ui.animate.panel.AnimationJob, "run", run)
     panel = make_window().animate
     assert panel.device.value() == "auto" and panel.device.findData("cuda:0") >= 0
     panel.source_edit.setText(str(avatar_path))
