@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -56,7 +58,24 @@ def reorder(items: list[pytest.Item], order: str) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"test order: {requested_order()} (FOMM_TEST_ORDER)"
+    return f"test order: {requested_order()} (FOMM_TEST_ORDER), backend cache: {os.environ.get(BACKEND_CACHE_ENV)}"
+
+
+BACKEND_CACHE_ENV = "FOMM_BACKEND_CACHE"
+_OWN_BACKEND_CACHE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Exported backends go to one folder per test run (shared with the subprocesses the tests start),
+    never to the user's cache; a FOMM_BACKEND_CACHE set by the caller is kept (and so reused)."""
+    if not os.environ.get(BACKEND_CACHE_ENV):
+        _OWN_BACKEND_CACHE.append(tempfile.mkdtemp(prefix="fomm-test-backends-"))
+        os.environ[BACKEND_CACHE_ENV] = _OWN_BACKEND_CACHE[-1]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _OWN_BACKEND_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -97,6 +116,20 @@ def tiny_models():
 
     torch.manual_seed(0)
     return build_models(load_config(TINY_CONFIG)).eval()
+
+
+@pytest.fixture(scope="session")
+def tiny_export() -> Path:
+    """The OpenVINO export of the tiny models' weights (seed 0, as `tiny_models` and `tiny_checkpoint`),
+    made once per run in the run's backend cache, so every later build of those weights loads it."""
+    from engine import build_models, load_config
+    from engine.backends.cache import default_cache_dir
+    from engine.backends.openvino_backend import build_openvino_backends, cache_key
+
+    torch.manual_seed(0)
+    models = build_models(load_config(TINY_CONFIG)).eval()
+    build_openvino_backends(models, ["openvino"], default_cache_dir())
+    return cache_key(models).path(default_cache_dir())
 
 
 @pytest.fixture()
