@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from fomm_studio.commands.backend_option import add_backend_argument, report_backend
 from fomm_studio.offline.animation_job import AnimationJob
 
 
@@ -44,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--side-by-side", action="store_true", help="write source | driving | result side by side"
     )
+    add_backend_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -60,10 +62,11 @@ def run(args: argparse.Namespace) -> int:
         find_best_frame=args.find_best_frame,
         device=args.device,
         side_by_side=args.side_by_side,
+        backend=args.backend,
     )
     bar = _LazyBar(disable=args.quiet)
     try:
-        output = job.run(bar.update)
+        output = job.run(bar.update, report=report_backend)
     finally:
         bar.close()
     print(f"wrote {output}")

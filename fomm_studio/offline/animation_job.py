@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from engine import AnimationResult, AnimationSession, MotionOptions, load_models
+from engine.backends.choice import prepare_backend
 from engine.errors import FommError
 from fomm_studio.media import VideoReader, VideoWriter, read_image
 from fomm_studio.offline.landmarks import LandmarkDetector, check_landmark_weights, normalised_landmarks
@@ -23,6 +24,7 @@ from fomm_studio.offline.landmarks import LandmarkDetector, check_landmark_weigh
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (frames done, frames in total; the total may be an estimate)
+Report = Callable[[str], None]  # one line for the user (which backend runs the frames, and why)
 OUTPUT_SUFFIXES = (".mp4", ".m4v", ".mov")
 LANDMARK_SIZE = 256  # frames are downscaled to this for the landmark search (speed; faces stay large)
 
@@ -39,6 +41,7 @@ class AnimationJob:
     find_best_frame: the reference is the driving frame whose face landmarks best match the source's
     (needs the face-alignment weights), instead of the first frame.
     side_by_side: write source | driving | result side by side instead of the result alone.
+    backend: 'torch', 'openvino' or 'auto' (see `engine.backends.choice.prepare_backend`).
     """
 
     config_path: str | Path
@@ -51,15 +54,22 @@ class AnimationJob:
     find_best_frame: bool = False
     device: str = "cpu"
     side_by_side: bool = False
+    backend: str = "torch"
 
-    def run(self, progress: Progress | None = None, cancel: threading.Event | None = None) -> Path:
-        """Animate and write `output_path`; raises AnimationCancelledError when `cancel` is set."""
+    def run(
+        self,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        report: Report | None = None,
+    ) -> Path:
+        """Animate and write `output_path`; raises AnimationCancelledError when `cancel` is set.
+        `report` hears which backend runs the frames and why."""
         self._check_output()
         reader = VideoReader(self.driving_path)  # inputs are checked before the slow model load
         source = read_image(self.source_path)
         if self.find_best_frame:
             check_landmark_weights()
-        session = self._session(source)
+        session = self._session(source, report or log.info)
         steps = _Steps(progress, cancel, reader.frame_count * (2 if self.find_best_frame else 1))
         if self.find_best_frame:
             reference = best_reference_frame(source, reader, LandmarkDetector(self.device), steps)
@@ -76,10 +86,13 @@ class AnimationJob:
             if output.resolve() == Path(path).resolve():
                 raise FommError(f"{output}: the output would overwrite the {name}")
 
-    def _session(self, source: np.ndarray) -> AnimationSession:
+    def _session(self, source: np.ndarray, report: Report) -> AnimationSession:
         models = load_models(self.config_path, self.checkpoint_path, device=self.device)
         options = MotionOptions(relative=self.relative, adapt_movement_scale=self.adapt_scale)
         session = AnimationSession(models, options)
+        choice = prepare_backend(models, self.backend)
+        report(choice.describe())
+        session.set_backend(choice.backend)
         session.set_source(source)
         return session
 
