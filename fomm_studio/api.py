@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
+from engine.backends.base import BACKEND_REQUESTS
 from engine.errors import FommError, MissingWeightsError
 from fomm_studio.live.cropping import center_crop, plain_cropper
 from fomm_studio.live.feeds import (
@@ -121,6 +122,7 @@ def run_animation_job(
 
 __all__ = [
     "AVATARS_DIR",
+    "BACKEND_REQUESTS",
     "DEFAULT_MODEL_ID",
     "IMAGE_SUFFIXES",
     "PERCEPTUAL_BACKENDS",

@@ -168,12 +168,14 @@ def tiny_live_pipeline(
     session_class: type[AnimationSession] | None = None,
     pipeline_class: type[LivePipeline] = LivePipeline,
     pipelined: bool = False,
+    backend: str = "torch",
 ) -> LivePipeline:
     """The live pipeline of the tests: the app's, minus camera and face tracker.
 
     `models` (the tiny ones), frames from `feed` (by default `synthetic_feed`), a centre crop instead of
     the face crop, `display_size`-pixel panes, and `avatar` set when given. `session_class` replaces the
-    engine session (a subclass that fails or stalls on purpose); `pipeline_class` a recording subclass.
+    engine session (a subclass that fails or stalls on purpose); `pipeline_class` a recording subclass;
+    `backend` the inference backend the pipeline moves to once built (torch: none).
     """
     feeds = FeedSetup(feed, "synthetic", plain_cropper, display_size, pipelined)
     pipeline = pipeline_class(
@@ -181,6 +183,7 @@ def tiny_live_pipeline(
         feeds,
         options or LiveOptions(face_crop=False),
         session=None if session_class is None else session_class(models),
+        backend=backend,
     )
     if avatar is not None:
         pipeline.set_avatar_file(avatar)
