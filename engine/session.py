@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 import torch
 
+from engine.backends.base import BackendUnavailableError, BoundSource, FrameBackend, TorchBackend
 from engine.errors import FommError
 from engine.generator import OcclusionAwareGenerator, SourceCache
 from engine.imaging import FitMode, fit_square, image_to_tensor, tensor_to_image, to_rgb_uint8, uint8_to_input
@@ -29,6 +30,8 @@ Precision = Literal["fp32", "fp16", "bf16"]
 PRECISIONS: dict[str, torch.dtype] = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 # Arrays an inspection overlay may ask for besides the output image and the keypoints.
 EXTRAS = frozenset({"driving", "heatmaps", "mask", "occlusion_map", "deformed", "deformation"})
+# The extras only the torch networks produce: a frame asking for one runs on torch whatever the backend.
+NETWORK_EXTRAS = EXTRAS - {"driving"}
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class AnimationResult:
     heatmaps: np.ndarray | None = None
     driving: np.ndarray | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    backend: str = "torch"  # what ran the networks of this frame (torch whenever a network extra was asked)
 
 
 KeypointFilter = Callable[[KeypointDict], KeypointDict]
@@ -105,6 +109,9 @@ class AnimationSession:
 
     Per frame on a GPU: one upload (uint8, pinned), no host synchronisation until the end, and one
     download holding the image, the keypoints and only the extras asked for.
+
+    `backend` (see `engine.backends`) runs the networks of frames that ask for no network extras; the
+    default is the session's own torch networks. `set_backend` switches between two frames.
     """
 
     def __init__(
@@ -136,6 +143,28 @@ class AnimationSession:
         self._kp_initial: KeypointDict | None = None
         self._scale: torch.Tensor | float | None = None  # movement scale of this calibration
         self.keypoint_filter: KeypointFilter | None = None
+        self.backend: FrameBackend = TorchBackend(self.kp_detector, self.generator)
+
+    @property
+    def backend_name(self) -> str:
+        return self.backend.name
+
+    def set_backend(self, backend: FrameBackend | None) -> None:
+        """Run the following frames on `backend` (None: this session's torch networks). An exported
+        backend runs float32 on the CPU, so it needs an fp32 session on the CPU."""
+        name = "torch" if backend is None else backend.name
+        if name != "torch" and (self.precision != "fp32" or self.device.type != "cpu"):
+            raise BackendUnavailableError(
+                f"the {name} backend needs an fp32 session on the CPU "
+                f"(this one is {self.precision} on {self.device})"
+            )
+        self.backend = backend or TorchBackend(self.kp_detector, self.generator)
+        self._bind_source()
+
+    def _bind_source(self) -> None:
+        if self._source is not None and self._kp_source is not None:
+            cache = SourceCache(self._source_features, self._motion_source)
+            self.backend.bind_source(BoundSource(self._source, self._kp_source, cache))
 
     @staticmethod
     def _networks(models: FommModels, dtype: torch.dtype) -> tuple[KPDetector, OcclusionAwareGenerator]:
@@ -150,6 +179,8 @@ class AnimationSession:
         fixed-shape frame as a CUDA graph). The first frames are slow while it compiles."""
         self.kp_detector = torch.compile(self.kp_detector, mode=mode)  # type: ignore[assignment]
         self.generator = torch.compile(self.generator, mode=mode)  # type: ignore[assignment]
+        if isinstance(self.backend, TorchBackend):
+            self.set_backend(None)
 
     @property
     def frame_size(self) -> int:
@@ -190,6 +221,7 @@ class AnimationSession:
         self._source, self._kp_source, self._source_features = source, kp_source, features
         self._source_image = tensor_to_image(source)
         self._kp_source_host = Keypoints.from_torch(kp_source)
+        self._bind_source()
         self.reset_calibration()
         return self._kp_source_host
 
@@ -200,7 +232,7 @@ class AnimationSession:
             return
         driving = self._input(frame, self.driving_fit, "driving frame")
         with self._inference():
-            self._kp_initial = self.kp_detector(driving)
+            self._kp_initial = self.backend.keypoints(driving)
 
     def reset_calibration(self) -> None:
         self._kp_initial = None
@@ -214,7 +246,8 @@ class AnimationSession:
 
     def animate(self, frame: np.ndarray, with_extras: bool | Collection[str] = True) -> AnimationResult:
         """Drive the source with one frame. `with_extras`: every overlay array (True), none (False,
-        fastest), or the names wanted from `EXTRAS`: only those are computed and copied to the host."""
+        fastest), or the names wanted from `EXTRAS`: only those are computed and copied to the host.
+        A frame asking for a `NETWORK_EXTRAS` array runs on the torch networks, whatever the backend."""
         if self._source is None or self._kp_source is None:
             raise FommError("no source image: call set_source() before animate()")
         extras = extras_set(with_extras)
@@ -223,7 +256,7 @@ class AnimationSession:
         uploaded = self._uploader.upload(square)
         with self._inference():
             driving = uint8_to_input(uploaded, self.frame_size).to(self.dtype)
-            kp_driving = self.kp_detector(driving, return_heatmap="heatmaps" in extras)
+            kp_driving = self._driving_keypoints(driving, extras)
             if self.keypoint_filter is not None:
                 moving = {k: v for k, v in kp_driving.items() if k != "heatmap"}
                 kp_driving.update(self.keypoint_filter(moving))
@@ -234,16 +267,31 @@ class AnimationSession:
             )
             kp_norm.pop("heatmap", None)
             clock.mark("keypoints")
-            out = self.generator(
-                self._source,
-                kp_source=self._kp_source,
-                kp_driving=kp_norm,
-                cache=SourceCache(self._source_features, self._motion_source),
-                with_deformed="deformed" in extras,
-            )
+            out = self._generate(kp_norm, extras)
             clock.mark("generator")
             host = to_host(self._for_host(out, kp_driving, kp_norm, driving, extras))
-        return self._result(host, clock.finish())
+        result = self._result(host, clock.finish())
+        result.backend = "torch" if extras & NETWORK_EXTRAS else self.backend.name
+        return result
+
+    def _driving_keypoints(self, driving: torch.Tensor, extras: frozenset[str]) -> KeypointDict:
+        """On the backend, unless a network extra is wanted (the heatmaps need the torch detector)."""
+        if not extras & NETWORK_EXTRAS:
+            return self.backend.keypoints(driving)
+        return self.kp_detector(driving, return_heatmap="heatmaps" in extras)
+
+    def _generate(self, kp_norm: KeypointDict, extras: frozenset[str]) -> dict[str, torch.Tensor]:
+        """The generator's outputs: the prediction alone on the backend, everything on torch."""
+        if not extras & NETWORK_EXTRAS:
+            return {"prediction": self.backend.generate(kp_norm)}
+        assert self._source is not None and self._kp_source is not None  # animate() checked
+        return self.generator(
+            self._source,
+            kp_source=self._kp_source,
+            kp_driving=kp_norm,
+            cache=SourceCache(self._source_features, self._motion_source),
+            with_deformed="deformed" in extras,
+        )
 
     def _movement_scale(self) -> torch.Tensor | float:
         """Computed once per calibration (it depends on the source and the initial frame only), so the

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
+from engine.backends.base import BACKEND_REQUESTS
 from engine.errors import FommError, MissingWeightsError
 from fomm_studio.devices import DeviceChoice, DeviceReport, concrete_device, device_choices
 from fomm_studio.live.cropping import center_crop, plain_cropper
@@ -106,6 +107,7 @@ VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif")
 
 __all__ = [
     "AVATARS_DIR",
+    "BACKEND_REQUESTS",
     "BACKGROUND_COLOR",
     "DEFAULT_MODEL_ID",
     "IMAGE_SUFFIXES",

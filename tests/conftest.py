@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -56,7 +58,24 @@ def reorder(items: list[pytest.Item], order: str) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"test order: {requested_order()} (FOMM_TEST_ORDER)"
+    return f"test order: {requested_order()} (FOMM_TEST_ORDER), backend cache: {os.environ.get(BACKEND_CACHE_ENV)}"
+
+
+BACKEND_CACHE_ENV = "FOMM_BACKEND_CACHE"
+_OWN_BACKEND_CACHE: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Exported backends go to one folder per test run (shared with the subprocesses the tests start),
+    never to the user's cache; a FOMM_BACKEND_CACHE set by the caller is kept (and so reused)."""
+    if not os.environ.get(BACKEND_CACHE_ENV):
+        _OWN_BACKEND_CACHE.append(tempfile.mkdtemp(prefix="fomm-test-backends-"))
+        os.environ[BACKEND_CACHE_ENV] = _OWN_BACKEND_CACHE[-1]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for folder in _OWN_BACKEND_CACHE:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -99,6 +118,20 @@ def tiny_models():
     return build_models(load_config(TINY_CONFIG)).eval()
 
 
+@pytest.fixture(scope="session")
+def tiny_export() -> Path:
+    """The OpenVINO export of the tiny models' weights (seed 0, as `tiny_models` and `tiny_checkpoint`),
+    made once per run in the run's backend cache, so every later build of those weights loads it."""
+    from engine import build_models, load_config
+    from engine.backends.cache import default_cache_dir
+    from engine.backends.openvino_backend import build_openvino_backends, cache_key
+
+    torch.manual_seed(0)
+    models = build_models(load_config(TINY_CONFIG)).eval()
+    build_openvino_backends(models, ["openvino"], default_cache_dir())
+    return cache_key(models).path(default_cache_dir())
+
+
 @pytest.fixture()
 def tiny_checkpoint(tmp_path: Path, tiny_models) -> Path:
     """A checkpoint in the original layout for the tiny config, with random weights."""
@@ -135,12 +168,14 @@ def tiny_live_pipeline(
     session_class: type[AnimationSession] | None = None,
     pipeline_class: type[LivePipeline] = LivePipeline,
     pipelined: bool = False,
+    backend: str = "torch",
 ) -> LivePipeline:
     """The live pipeline of the tests: the app's, minus camera and face tracker.
 
     `models` (the tiny ones), frames from `feed` (by default `synthetic_feed`), a centre crop instead of
     the face crop, `display_size`-pixel panes, and `avatar` set when given. `session_class` replaces the
-    engine session (a subclass that fails or stalls on purpose); `pipeline_class` a recording subclass.
+    engine session (a subclass that fails or stalls on purpose); `pipeline_class` a recording subclass;
+    `backend` the inference backend the pipeline moves to once built (torch: none).
     """
     feeds = FeedSetup(feed, "synthetic", plain_cropper, display_size, pipelined)
     pipeline = pipeline_class(
@@ -148,6 +183,7 @@ def tiny_live_pipeline(
         feeds,
         options or LiveOptions(face_crop=False),
         session=None if session_class is None else session_class(models),
+        backend=backend,
     )
     if avatar is not None:
         pipeline.set_avatar_file(avatar)

@@ -132,3 +132,20 @@ def test_the_process_scan_catches_command_strings() -> None:
     good = "subprocess.run([sys.executable, '-m', 'x'])\nsubprocess.Popen(command)\nprocess.start(program, arguments)\n"
     assert len(_command_string_calls(ast.parse(bad))) == 6
     assert _command_string_calls(ast.parse(good)) == []
+
+
+def test_openvino_is_imported_lazily_by_one_engine_module() -> None:
+    """The exported backend's runtime is optional: one module imports it, inside a function, so the app
+    imports and runs on torch without it."""
+    found = []
+    for file in source_files():
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name.split(".")[0] == "openvino" for name in names):
+                found.append((str(file.relative_to(REPO)), node.col_offset > 0))
+    assert found == [("engine/backends/openvino_backend.py", True)]

@@ -5,10 +5,12 @@ with_extras=False)` with the source's keypoints and features cached, i.e. keypoi
 driving frame, dense motion and generator decoder, under `torch.inference_mode`. Models have random
 weights (speed does not depend on them) and the driving frames come from the synthetic generator.
 
-A variant is one config run one way (device, precision, compiled or not). Variants take turns frame by
-frame, so a neighbour's load on a shared CPU hits all of them alike and their ratios stay meaningful;
-medians resist the odd slow frame. A fast variant's fidelity is measured against its config's plain
-float32 variant on the same frames: maximum absolute pixel difference and PSNR of the prediction.
+A variant is one config run one way (device, precision, compiled or not, inference backend). Variants
+take turns frame by frame, so a neighbour's load on a shared CPU hits all of them alike and their
+ratios stay meaningful; medians resist the odd slow frame. A fast variant's fidelity is measured
+against its config's plain float32 variant on the same frames: maximum absolute pixel difference and
+PSNR of the prediction. An exported backend is built (or loaded from its cache) before the timing and
+is timed whatever its fidelity: choosing is `prepare_backend`'s job, measuring is this module's.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ import numpy as np
 import torch
 
 from engine import AnimationSession, FommModels, MotionOptions, build_models, load_config
+from engine.backends.base import BackendUnavailableError
+from engine.backends.choice import build_backend, psnr
 from engine.errors import FommError
 from engine.session import Precision
 from fomm_studio.paths import CONFIGS_DIR
@@ -58,11 +62,13 @@ class Variant:
     compiled: bool = False
     channels_last: bool = False
     reference: str | None = None
+    backend: str = "torch"
 
     @property
     def mode(self) -> str:
         parts = [self.precision] + (["compiled"] if self.compiled else [])
-        return " ".join(parts + (["channels_last"] if self.channels_last else []))
+        parts += ["channels_last"] if self.channels_last else []
+        return " ".join(parts + ([self.backend] if self.backend != "torch" else []))
 
 
 @dataclass(frozen=True)
@@ -78,10 +84,15 @@ class LiveTiming:
     frames: int
     max_abs_diff: int | None = None
     psnr: float | None = None
+    unavailable: str | None = None  # why the variant could not run (then every figure is NaN)
 
     @property
     def fps(self) -> float:
         return 1000.0 / self.frame_ms
+
+    @classmethod
+    def not_run(cls, name: str, reason: str) -> LiveTiming:
+        return cls(name, math.nan, math.nan, math.nan, math.nan, 0, unavailable=reason)
 
 
 def build_bench_models(
@@ -138,11 +149,7 @@ class _Runner:
 
 def fidelity(images: list[np.ndarray], reference: list[np.ndarray]) -> tuple[int, float]:
     """(max absolute difference, PSNR in dB over all frames) of uint8 images against the reference's."""
-    a = np.stack(images).astype(np.float64)
-    b = np.stack(reference).astype(np.float64)
-    mse = float(np.mean((a - b) ** 2))
-    psnr = math.inf if mse == 0 else 10.0 * math.log10(255.0**2 / mse)
-    return int(np.abs(a - b).max()), psnr
+    return psnr(images, reference)
 
 
 def _runner(
@@ -155,21 +162,32 @@ def _runner(
     session = AnimationSession(models, MotionOptions(), precision=variant.precision)
     if variant.compiled:
         session.compile()
+    if variant.backend != "torch":
+        backend, how = build_backend(models, variant.backend)  # BackendUnavailableError: not run
+        print(f"{variant.name}: backend {how}", flush=True)
+        session.set_backend(backend)
     session.set_source(source)
     return _Runner(variant, models, session)
 
 
 def measure_variants(variants: list[Variant], frames: int = 20, warmup: int = 3) -> list[LiveTiming]:
-    """Time `frames` live frames of each variant after `warmup` untimed ones, in turns."""
+    """Time `frames` live frames of each variant after `warmup` untimed ones, in turns. A variant whose
+    backend cannot run here gets a `LiveTiming.not_run` saying why."""
     sizes = {load_config(v.config_path).frame_size for v in variants}
     clips = {size: driving_clip(size, frames + warmup) for size in sizes}
     shared: dict[tuple[Path, str, bool], FommModels] = {}
-    runners = [_runner(v, clips[load_config(v.config_path).frame_size][0], shared) for v in variants]
+    runners, not_run = [], {}
+    for variant in variants:
+        try:
+            runners.append(_runner(variant, clips[load_config(variant.config_path).frame_size][0], shared))
+        except BackendUnavailableError as exc:
+            not_run[variant.name] = LiveTiming.not_run(variant.name, str(exc))
     for index in range(warmup + frames):
         for runner in runners:
             runner.step(clips[runner.models.config.frame_size][index + 1], record=index >= warmup)
     by_name = {r.variant.name: r for r in runners}
-    return [r.timing(by_name.get(r.variant.reference or "")) for r in runners]
+    timings = {r.variant.name: r.timing(by_name.get(r.variant.reference or "")) for r in runners}
+    return [timings.get(v.name) or not_run[v.name] for v in variants]
 
 
 def measure_live(
@@ -180,13 +198,15 @@ def measure_live(
     return measure_variants(variants, frames, warmup)
 
 
-def timing_line(timing: LiveTiming) -> str:
-    """One printable line per variant: ms per stage, fps, size and fidelity."""
+def timing_line(timing: LiveTiming, reference: str = "fp32") -> str:
+    """One printable line per variant: ms per stage, fps, size and fidelity (or why it did not run)."""
+    if timing.unavailable is not None:
+        return f"{timing.name}: not run ({timing.unavailable})"
     line = (
         f"{timing.name}: frame {timing.frame_ms:.1f} ms (keypoints {timing.keypoints_ms:.1f} ms, "
         f"generator {timing.generator_ms:.1f} ms), {timing.fps:.1f} fps, "
         f"{timing.params_millions:.2f} M parameters, median of {timing.frames} frames"
     )
     if timing.psnr is not None:
-        line += f"; vs fp32: max diff {timing.max_abs_diff}, PSNR {timing.psnr:.1f} dB"
+        line += f"; vs {reference}: max diff {timing.max_abs_diff}, PSNR {timing.psnr:.1f} dB"
     return line

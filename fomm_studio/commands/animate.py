@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from fomm_studio.commands.backend_option import add_backend_argument, report_backend
 from fomm_studio.config_catalog import resolve_config_for
 from fomm_studio.offline.animation_job import AnimationJob
 
@@ -56,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="animate only the head of an avatar larger than the model's frame and paste it back at the "
         "avatar's own resolution (default: on when the avatar is larger and a face is found)",
     )
+    add_backend_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -76,10 +78,11 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         side_by_side=args.side_by_side,
         paste_back=args.paste_back,
+        backend=args.backend,
     )
     bar = _LazyBar(disable=args.quiet)
     try:
-        output = job.run(bar.update)
+        output = job.run(bar.update, report=report_backend)
     finally:
         bar.close()
     print(f"wrote {output}")

@@ -1,5 +1,6 @@
 """`fomm bench`: time one live frame of a config against the vox-256 reference, in the same run, and
-optionally its fast modes (reduced precision, compiled) with their fidelity to float32."""
+optionally its fast modes (reduced precision, compiled) with their fidelity to float32; or, with
+`--backend`, the config's live frame on each inference backend against the torch live path."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import math
 import torch
 
 from engine import resolve_device
+from engine.backends.base import BACKENDS
+from engine.backends.choice import MIN_PSNR_DB
 from engine.errors import FommError
 from fomm_studio.bench.live_frame import LiveTiming, Variant, measure_variants, resolve_config, timing_line
 
@@ -39,6 +42,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--half", action="store_true", help="also time reduced precision: fp16 on CUDA, bf16 on the CPU"
     )
     parser.add_argument("--compile", action="store_true", help="also time torch.compile'd networks")
+    parser.add_argument(
+        "--backend",
+        help=f"'all' or a comma list of {', '.join(BACKENDS)}: time --config's live frame on each "
+        "inference backend (torch = the live path, channels_last) with its PSNR vs torch; no --reference",
+    )
     parser.set_defaults(func=run)
 
 
@@ -68,6 +76,67 @@ def bench_variants(args: argparse.Namespace, device: torch.device) -> list[Varia
                 )
             )
     return variants
+
+
+def backend_names(spec: str) -> list[str]:
+    """'all' or a comma list -> backend names, torch first (it is what the others are measured against)."""
+    names = list(BACKENDS) if spec.strip() == "all" else [n.strip() for n in spec.split(",") if n.strip()]
+    unknown = [n for n in names if n not in BACKENDS]
+    if unknown or not names:
+        raise FommError(
+            f"--backend: unknown {', '.join(unknown) or 'empty list'} (use 'all' or {', '.join(BACKENDS)})"
+        )
+    return ["torch"] + [n for n in dict.fromkeys(names) if n != "torch"]
+
+
+def backend_variants(config: str, names: list[str], device: torch.device) -> list[Variant]:
+    """The live path (torch, channels_last, fp32) of `config` on each backend, measured against torch."""
+    path = resolve_config(config)
+    return [
+        Variant(
+            path.stem if name == "torch" else f"{path.stem}+{name}",
+            path,
+            str(device),
+            channels_last=True,
+            reference=None if name == "torch" else path.stem,
+            backend=name,
+        )
+        for name in names
+    ]
+
+
+def backend_summary(timings: list[LiveTiming], variants: list[Variant]) -> dict[str, object]:
+    """The machine-readable line of a --backend run: one row per backend."""
+    rows = [
+        {
+            "backend": v.backend,
+            "frame_ms": None if t.unavailable else round(t.frame_ms, 3),
+            "fps": None if t.unavailable else round(t.fps, 1),
+            "keypoints_ms": None if t.unavailable else round(t.keypoints_ms, 3),
+            "generator_ms": None if t.unavailable else round(t.generator_ms, 3),
+            "psnr_vs_torch": _json_psnr(t.psnr),
+            "max_abs_diff_vs_torch": t.max_abs_diff,
+            "not_run": t.unavailable,
+        }
+        for t, v in zip(timings, variants, strict=True)
+    ]
+    return {
+        "config": variants[0].config_path.stem,
+        "device": variants[0].device,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "results": rows,
+    }
+
+
+def fastest_line(timings: list[LiveTiming]) -> str:
+    """Which backend within the fidelity bar is fastest, as a ratio to torch (the first timing)."""
+    base, others = timings[0], timings[1:]
+    fit = [t for t in others if t.unavailable is None and t.psnr is not None and t.psnr >= MIN_PSNR_DB]
+    if not fit:
+        return f"fastest within {MIN_PSNR_DB:.0f} dB: {base.name} (no other backend ran within the bar)"
+    best = min(fit, key=lambda t: t.frame_ms)
+    return f"fastest within {MIN_PSNR_DB:.0f} dB: {best.name}, {base.frame_ms / best.frame_ms:.2f}x the torch live path"
 
 
 def summary(timings: list[LiveTiming], variants: list[Variant], device: torch.device) -> dict[str, object]:
@@ -107,6 +176,8 @@ def run(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = True  # fixed frame shapes: pick the fastest kernels once
+    if args.backend is not None:
+        return run_backends(args, device)
     variants = bench_variants(args, device)
     print(
         f"device {device}, threads {torch.get_num_threads()}, "
@@ -120,4 +191,18 @@ def run(args: argparse.Namespace) -> int:
         lite, ref = plain
         print(f"ratio {ref.name}/{lite.name}: {ref.frame_ms / lite.frame_ms:.1f}x faster")
     print(json.dumps(summary(timings, variants, device)))
+    return 0
+
+
+def run_backends(args: argparse.Namespace, device: torch.device) -> int:
+    """`--backend`: the live frame of --config on each backend, interleaved, PSNR vs torch."""
+    if args.half or args.compile:
+        raise FommError("--backend times each backend's own float32 path: leave out --half and --compile")
+    variants = backend_variants(args.config, backend_names(args.backend), device)
+    print(f"device {device}, threads {torch.get_num_threads()}, torch {torch.__version__}", flush=True)
+    timings = measure_variants(variants, args.frames, args.warmup)
+    for timing in timings:
+        print(timing_line(timing, reference="torch"))
+    print(fastest_line(timings))
+    print(json.dumps(backend_summary(timings, variants)))
     return 0

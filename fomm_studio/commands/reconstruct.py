@@ -17,6 +17,7 @@ import numpy as np
 
 from engine.atomic import atomic_write_text
 from engine.errors import FommError
+from fomm_studio.commands.backend_option import add_backend_argument, report_backend
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,24 +42,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--cache-dir", type=Path, help="decoded-frame cache (default ~/.cache/fomm_studio/frames)"
     )
     parser.add_argument("--no-akd", action="store_true", help="skip the landmark distance even if possible")
+    add_backend_argument(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from engine.backends.choice import prepare_backend
     from engine.models import load_models
     from trainer.reconstruct import evaluation_videos, reconstruct_videos, summary
 
     if args.max_videos is not None and args.max_videos < 1:
         raise FommError(f"--max-videos must be at least 1, got {args.max_videos}")
     models = load_models(args.config, args.checkpoint, device=args.device)
+    choice = prepare_backend(models, args.backend)
+    report_backend(choice.describe())
     videos, report = evaluation_videos(args.data, models.config.dataset_params.frame_shape, args.cache_dir)
     notes = [f"skipped unreadable {p}: {reason}" for p, reason in (report.unreadable if report else [])]
     if report is not None and not report.test:
         notes.append(f"{args.data}: no test videos; evaluated the training videos instead")
     akd_scorer, akd_note = _akd_scorer(args.no_akd)
     notes.append(akd_note)
+    notes.append(choice.describe())
     rows: list[dict[str, Any]] = []
-    for result in reconstruct_videos(models, videos, args.max_videos):
+    for result in reconstruct_videos(models, videos, args.max_videos, choice.backend):
         row: dict[str, Any] = {
             "name": result.name,
             "path": str(result.source),

@@ -106,7 +106,9 @@ class ModelCache:
 @dataclass(frozen=True)
 class LiveSpec:
     """Everything the worker needs to build the live pipeline. `device` 'auto' is the current CUDA GPU
-    when torch sees one, else the CPU (see fomm_studio.devices)."""
+    when torch sees one, else the CPU (see fomm_studio.devices). `backend` 'auto' starts on torch and
+    moves to the fastest exported backend that passes its fidelity guard once it is built (see
+    `BackendSwitch`)."""
 
     model: ModelSource
     feed_spec: str
@@ -116,6 +118,7 @@ class LiveSpec:
     device: str = "auto"
     display_size: int = 384
     pipelined: bool = True
+    backend: str = "auto"
 
 
 def pipeline_factory(
@@ -135,7 +138,7 @@ def pipeline_factory(
             spec.display_size,
             spec.pipelined,
         )
-        pipeline = LivePipeline(models, feeds, spec.options)
+        pipeline = LivePipeline(models, feeds, spec.options, backend=spec.backend)
         if spec.avatar_path is not None:
             pipeline.set_avatar_file(spec.avatar_path)
         return pipeline

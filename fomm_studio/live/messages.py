@@ -111,6 +111,7 @@ class LiveFrame:
     calibrated: bool
     recording: bool
     captured_at: float = 0.0  # time.perf_counter() when the camera frame was read: latency starts here
+    backend: str = "torch"  # what ran this frame's networks (see engine.backends)
 
 
 @dataclass(frozen=True)

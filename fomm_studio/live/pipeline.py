@@ -20,6 +20,7 @@ import torch
 from engine import AnimationSession, FommModels
 from engine.errors import FommError
 from fomm_studio.devices import DeviceReport, device_report
+from fomm_studio.live.backend_switch import BackendSwitch
 from fomm_studio.live.capture import Captured, CaptureLoop
 from fomm_studio.live.cropping import CropperLike, plain_cropper
 from fomm_studio.live.feeds import FrameFeed
@@ -68,7 +69,11 @@ def inference_context() -> Iterator[None]:
 
 
 class LivePipeline:
-    """Source -> crop -> animate -> overlays, one frame per `step()`. Use from one thread only."""
+    """Source -> crop -> animate -> overlays, one frame per `step()`. Use from one thread only.
+
+    `backend` 'openvino' or 'auto' builds that backend in the background (`BackendSwitch`) while the
+    frames run on torch, and switches to it between two frames when it is ready and passed its guard.
+    """
 
     def __init__(
         self,
@@ -76,12 +81,14 @@ class LivePipeline:
         feeds: FeedSetup,
         options: LiveOptions | None = None,
         session: AnimationSession | None = None,
+        backend: str = "torch",
     ):
         self.options = options or LiveOptions()
         if session is None:
             models.to_channels_last()  # NHWC: faster on the CPU (measured) and for cuDNN's fp16 kernels
         self.session = session or AnimationSession(models, self.options.motion)
         self.session.set_options(self.options.motion)
+        self._backend_switch = None if backend == "torch" else BackendSwitch(models, backend)
         self._set_smoothing(self.options)
         self.feed_opener = feeds.opener
         self.feed_spec = feeds.spec
@@ -200,8 +207,27 @@ class LivePipeline:
         return 0 if self._capture is None else self._capture.dropped
 
     # -- the frame -----------------------------------------------------------------------------
+    @property
+    def backend_switch(self) -> BackendSwitch | None:
+        """The background build of the requested backend, until its result is applied."""
+        return self._backend_switch
+
+    def _apply_backend(self) -> None:
+        """Between frames: take the built backend once it is ready (or say why the view stays on torch)."""
+        switch = self._backend_switch
+        result = None if switch is None else switch.poll()
+        if result is None:
+            return
+        self._backend_switch = None
+        if isinstance(result, str):
+            self.notices.append(Notice("info", result))
+            return
+        self.session.set_backend(result.backend)
+        self.notices.append(Notice("info", result.describe()))
+
     def step(self) -> LiveFrame:
         """Process one frame. Raises the feed's errors (camera lost) and engine errors unchanged."""
+        self._apply_backend()
         if self.feed is None:
             self.open_feed()
         assert self.feed is not None  # open_feed set it or raised
@@ -237,6 +263,7 @@ class LivePipeline:
             self.session.is_calibrated,
             self.recorder is not None,
             captured.captured_at,
+            result.backend,
         )
 
     def _next_crop(self) -> Captured:
@@ -335,7 +362,9 @@ class LivePipeline:
         return notices
 
     def close(self) -> None:
-        """Release the camera, finish a recording and stop the virtual camera."""
+        """Release the camera, finish a recording, stop the virtual camera and drop a backend build."""
+        if self._backend_switch is not None:
+            self._backend_switch.cancel()
         try:
             self.close_feed()
         finally:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from engine import AnimationResult, AnimationSession, MotionOptions, load_models
+from engine.backends.choice import prepare_backend
 from engine.errors import FommError
 from fomm_studio.config_catalog import resolve_config_for
 from fomm_studio.live.paste_back import PasteBack, prepare_paste_back
@@ -25,6 +26,7 @@ from fomm_studio.offline.landmarks import LandmarkDetector, check_landmark_weigh
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (frames done, frames in total; the total may be an estimate)
+Report = Callable[[str], None]  # one line for the user (which backend runs the frames, and why)
 OUTPUT_SUFFIXES = (".mp4", ".m4v", ".mov")
 LANDMARK_SIZE = 256  # frames are downscaled to this for the landmark search (speed; faces stay large)
 
@@ -44,6 +46,7 @@ class AnimationJob:
     paste_back: animate only the head of an avatar larger than the model's frame and paste it back at
     the avatar's own resolution (None: whenever the avatar is larger and a face is found).
     config_path None: the config is detected from the checkpoint's tensors (`config_catalog`).
+    backend: 'torch', 'openvino' or 'auto' (see `engine.backends.choice.prepare_backend`).
     """
 
     config_path: str | Path | None
@@ -57,15 +60,22 @@ class AnimationJob:
     device: str = "cpu"
     side_by_side: bool = False
     paste_back: bool | None = None
+    backend: str = "torch"
 
-    def run(self, progress: Progress | None = None, cancel: threading.Event | None = None) -> Path:
-        """Animate and write `output_path`; raises AnimationCancelledError when `cancel` is set."""
+    def run(
+        self,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        report: Report | None = None,
+    ) -> Path:
+        """Animate and write `output_path`; raises AnimationCancelledError when `cancel` is set.
+        `report` hears which backend runs the frames and why."""
         self._check_output()
         reader = VideoReader(self.driving_path)  # inputs are checked before the slow model load
         source = read_image(self.source_path)
         if self.find_best_frame:
             check_landmark_weights()
-        session, paste = self._session(source)
+        session, paste = self._session(source, report or log.info)
         steps = _Steps(progress, cancel, reader.frame_count * (2 if self.find_best_frame else 1))
         if self.find_best_frame:
             reference = best_reference_frame(source, reader, LandmarkDetector(self.device), steps)
@@ -82,18 +92,21 @@ class AnimationJob:
             if output.resolve() == Path(path).resolve():
                 raise FommError(f"{output}: the output would overwrite the {name}")
 
-    def _session(self, source: np.ndarray) -> tuple[AnimationSession, PasteBack | None]:
+    def _session(self, source: np.ndarray, report: Report) -> tuple[AnimationSession, PasteBack | None]:
         config, note = resolve_config_for(self.checkpoint_path, self.config_path)
         if note is not None:
-            log.info("%s", note)
+            report(note)
         models = load_models(config, self.checkpoint_path, device=self.device)
         options = MotionOptions(relative=self.relative, adapt_movement_scale=self.adapt_scale)
         session = AnimationSession(models, options)
+        choice = prepare_backend(models, self.backend)
+        report(choice.describe())
+        session.set_backend(choice.backend)
         paste = None
         if self.paste_back is not False:
             paste = prepare_paste_back(source, models.config.frame_size)
             if paste is None and self.paste_back:
-                log.info("paste-back not used: the avatar is no larger than the model's frame or has no face")
+                report("paste-back not used: the avatar is no larger than the model's frame or has no face")
         session.set_source(paste.source_crop if paste is not None else source)
         return session, paste
 

@@ -83,3 +83,30 @@ def test_cuda_requested_without_cuda_is_one_line(capsys: pytest.CaptureFixture[s
         pytest.skip("this machine has CUDA")
     assert main(["bench", "--device", "cuda", "--reference", "none"]) == 2
     assert "CUDA is not available" in capsys.readouterr().err
+
+
+def test_backend_all_times_each_backend_against_the_torch_live_path(
+    tiny_config_path: Path, tiny_export: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["bench", "--config", str(tiny_config_path), "--backend", "all"]
+    assert main([*argv, "--frames", "2", "--warmup", "1", "--threads", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    summary = json.loads(out[-1])
+    assert summary["config"] == "tiny-64" and summary["threads"] == 1
+    torch_row, openvino, bf16 = summary["results"]
+    assert [torch_row["backend"], openvino["backend"], bf16["backend"]] == [
+        "torch",
+        "openvino",
+        "openvino-bf16",
+    ]
+    assert torch_row["psnr_vs_torch"] is None and torch_row["frame_ms"] > 0
+    assert openvino["not_run"] is None and openvino["frame_ms"] > 0
+    assert openvino["psnr_vs_torch"] == "inf" or openvino["psnr_vs_torch"] > 60  # float32 both ways
+    assert bf16["not_run"] is not None or bf16["frame_ms"] > 0  # runs only on a CPU with native bf16
+    assert re.match(r"^tiny-64\+openvino: frame [\d.]+ ms .*; vs torch: max diff \d+, PSNR \w+", out[-4])
+    assert out[-2].startswith("fastest within 40 dB: ")
+
+
+def test_unknown_backend_is_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["bench", "--backend", "torch,onnx"]) == 2
+    assert "--backend: unknown onnx (use 'all' or torch, openvino, openvino-bf16)" in capsys.readouterr().err

@@ -84,3 +84,24 @@ def test_reconstruct_single_video_and_max_videos(
     assert code == 0
     means = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(means) == {"l1", "baseline_l1"}
+
+
+def test_reconstruct_on_openvino_matches_torch(
+    tiny_config_path: Path,
+    tiny_checkpoint: Path,
+    video_dataset: Path,
+    frame_cache: Path,
+    tiny_export: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    video = video_dataset / "train" / "video0.mp4"
+    common = ["--config", str(tiny_config_path), "--checkpoint", str(tiny_checkpoint), "--data", str(video)]
+    common += ["--cache-dir", str(frame_cache), "--device", "cpu", "--no-akd"]
+    means = {}
+    for backend in ("torch", "openvino"):
+        assert main(["reconstruct", *common, "--backend", backend]) == 0
+        out, err = capsys.readouterr()
+        means[backend] = json.loads(out.strip().splitlines()[-1])
+        assert f"backend {backend}: " in err
+    assert means["openvino"]["l1"] == pytest.approx(means["torch"]["l1"], abs=1e-5)
+    assert means["openvino"]["baseline_l1"] == pytest.approx(means["torch"]["baseline_l1"], rel=1e-6)

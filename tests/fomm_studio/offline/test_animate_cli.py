@@ -59,6 +59,34 @@ def test_animate_writes_mp4_with_same_frames_fps_and_audio(
     assert max(np.abs(f.astype(int) - e).mean() for f, e in zip(frames, expected, strict=True)) < 2.0
 
 
+def _engine_frames(args: dict[str, Path]) -> list[np.ndarray]:
+    """What the torch engine makes of the driving frames (the reference of the backends)."""
+    session = AnimationSession(load_models(args["--config"], args["--checkpoint"]))
+    session.set_source(read_image(args["--source"]))
+    return [session.animate(f, with_extras=False).image for f in read_video_frames(args["--driving"])]
+
+
+def test_openvino_backend_animates_like_torch_and_says_so(
+    args: dict[str, Path], tiny_export: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(_argv(args, "--backend", "openvino")) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("backend openvino: loaded from the cache") and "PSNR" in err
+    frames, expected = read_video_frames(args["--output"]), _engine_frames(args)
+    assert len(frames) == len(expected) == 10
+    assert max(np.abs(f.astype(int) - e).mean() for f, e in zip(frames, expected, strict=True)) < 2.0
+
+
+def test_without_openvino_animate_runs_on_torch_and_says_how_to_get_it(
+    args: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "openvino", None)
+    assert main(_argv(args, "--backend", "openvino")) == 0
+    err = capsys.readouterr().err
+    assert "backend torch: openvino unavailable: OpenVINO is not installed (pip install openvino==" in err
+    assert VideoReader(args["--output"]).frame_count == 10
+
+
 def test_adapt_scale_defaults_to_off_like_the_app() -> None:
     argv = [
         "animate",
