@@ -22,6 +22,7 @@ import numpy as np
 
 from engine.atomic import atomic_open
 from engine.errors import FommError
+from trainer import video_messages as words
 
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".gif")
 FRAME_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -164,15 +165,24 @@ def _read_video_file(path: Path) -> tuple[list[np.ndarray], float | None]:
     import av  # imported here: only decoding needs it
 
     if path.stat().st_size == 0:
-        raise FommError(f"{path}: video file is empty")
+        raise FommError(words.empty(path))
     try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            fps = float(stream.average_rate) if stream.average_rate else None
+        container = av.open(str(path))
+    except av.FFmpegError as exc:
+        raise FommError(words.unreadable(path, words.ffmpeg_reason(exc))) from None
+    with container:
+        if not container.streams.video:
+            raise FommError(words.no_video_stream(path))
+        stream = container.streams.video[0]
+        if stream.codec_context.name in words.TEXT_ART_CODECS:
+            raise FommError(words.not_a_video(path))
+        fps = float(stream.average_rate) if stream.average_rate else None
+        try:
             frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
-    except (av.FFmpegError, IndexError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or (str(exc).splitlines()[0] if str(exc) else repr(exc))
-        raise FommError(f"{path}: cannot decode video ({reason})") from None
+        except (av.FFmpegError, ValueError) as exc:
+            raise FommError(words.undecodable(path, words.ffmpeg_reason(exc))) from None
+    if not frames:
+        raise FommError(words.no_frames(path))
     return frames, fps
 
 

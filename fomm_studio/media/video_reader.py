@@ -12,13 +12,14 @@ import av.error
 import numpy as np
 
 from fomm_studio.media.errors import MediaError, check_input_file, describe_os_error
+from trainer import video_messages as words
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FPS = Fraction(25)
 # FFmpeg "decoders" that render text files as pictures (chosen from extensions like .txt or .bin):
 # such a file is never the video the user meant.
-TEXT_ART_CODECS = frozenset({"ansi", "bintext", "xbin", "idf"})
+TEXT_ART_CODECS = words.TEXT_ART_CODECS
 
 
 def _open_container(path: Path) -> av.container.InputContainer:
@@ -26,13 +27,13 @@ def _open_container(path: Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r")
     except av.error.FFmpegError as exc:
-        raise MediaError(f"{path}: not a video file FFmpeg can read ({_reason(exc)})") from exc
+        raise MediaError(words.unreadable(path, _reason(exc))) from exc
     except OSError as exc:
         raise describe_os_error(path, exc, "opening the video") from exc
 
 
 def _reason(exc: av.error.FFmpegError) -> str:
-    return getattr(exc, "strerror", None) or str(exc)
+    return words.ffmpeg_reason(exc)
 
 
 class VideoReader:
@@ -58,10 +59,10 @@ class VideoReader:
 
     def _read_properties(self, container: av.container.InputContainer) -> None:
         if not container.streams.video:
-            raise MediaError(f"{self.path}: has no video stream")
+            raise MediaError(words.no_video_stream(self.path))
         stream = container.streams.video[0]
         if stream.codec_context.name in TEXT_ART_CODECS:
-            raise MediaError(f"{self.path}: is a text or binary file, not a video")
+            raise MediaError(words.not_a_video(self.path))
         rate = stream.average_rate or stream.guessed_rate or stream.base_rate
         self.fps_fraction: Fraction = Fraction(rate) if rate and rate > 0 else DEFAULT_FPS
         self.size: tuple[int, int] = (int(stream.width), int(stream.height))  # (width, height)
@@ -80,7 +81,7 @@ class VideoReader:
     def _check_first_frame(self, container: av.container.InputContainer) -> None:
         first = next(self._decode(container, max_frames=1), None)
         if first is None:
-            raise MediaError(f"{self.path}: no video frame could be decoded (corrupt or truncated file)")
+            raise MediaError(words.no_frames(self.path))
         self.size = (first.shape[1], first.shape[0])  # as displayed, i.e. after rotation
 
     @property
@@ -119,7 +120,7 @@ class VideoReader:
                     return
         except av.error.FFmpegError as exc:
             if count == 0:
-                raise MediaError(f"{self.path}: video cannot be decoded ({_reason(exc)})") from exc
+                raise MediaError(words.undecodable(self.path, _reason(exc))) from exc
             log.warning("%s: stopped after %d frames: %s", self.path, count, _reason(exc))
 
 

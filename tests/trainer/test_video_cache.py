@@ -135,3 +135,21 @@ def test_epoch_sampler_splits_ranks_and_resumes_mid_epoch() -> None:
     assert not {seed for _, seed in shares[0]} & {seed for _, seed in shares[1]}
     full.set_epoch(1)
     assert list(full) != items
+
+
+def test_a_broken_video_reads_the_same_in_the_train_report_and_the_animate_path(tmp_path: Path) -> None:
+    """One wording per problem: the dataset report and fomm_studio.media say the same, no internals."""
+    from fomm_studio.media import MediaError, VideoReader
+    from trainer.video_cache import scan_videos
+
+    (tmp_path / "train").mkdir()
+    (tmp_path / "test").mkdir()
+    broken = tmp_path / "train" / "broken.mp4"
+    broken.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 20)
+    (tmp_path / "test" / "also.mp4").write_bytes(broken.read_bytes())
+    report = scan_videos(tmp_path, (64, 64, 3), tmp_path / "cache")
+    train_message = dict(report.unreadable)[broken]
+    with pytest.raises(MediaError) as info:
+        VideoReader(broken)
+    assert train_message == str(info.value)
+    assert "not a video file FFmpeg can read" in train_message and "index" not in train_message
