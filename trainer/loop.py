@@ -86,7 +86,7 @@ def _train(options: TrainOptions, info: DistInfo) -> int:
         events.write("dataset", **report.to_dict())
         return run_training(RunInputs(options, config, info, report, vgg, events, init))
     except (FommError, OSError, torch.OutOfMemoryError) as exc:
-        events.write("error", message=f"{type(exc).__name__}: {exc}")
+        events.write("error", message=user_message(exc))
         raise
 
 
@@ -197,6 +197,18 @@ def train_step(run: TrainingRun, batch: dict[str, torch.Tensor]) -> dict[str, to
         scaler.update()  # (with nothing stepped the scaler has no inf checks to update from)
     terms["total"] = total.detach()
     return terms
+
+
+def user_message(exc: BaseException) -> str:
+    """What the Train tab shows for a failed run: our errors as they are (they name the file and the
+    problem), the OS's as 'file: reason', never a Python class name."""
+    if isinstance(exc, FommError):
+        return str(exc)
+    if isinstance(exc, torch.OutOfMemoryError):
+        return "out of memory: lower the batch size or the frame size, or train on a GPU"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    return str(exc) or type(exc).__name__
 
 
 def check_finite(losses: dict[str, float], step: int) -> None:

@@ -286,3 +286,14 @@ def test_prepare_faces_crops_each_video_to_the_head(tmp_path: Path) -> None:
     import cv2
 
     assert cv2.imread(str(crops[0])).shape == (64, 64, 3)
+
+
+def test_a_failed_runs_message_has_no_python_class_names() -> None:
+    from engine.errors import FommError
+    from trainer.loop import user_message
+
+    assert user_message(FommError("data/x.mp4: video file is empty")) == "data/x.mp4: video file is empty"
+    assert user_message(OSError(28, "No space left on device", "runs/a/ckpt.tmp")) == (
+        "runs/a/ckpt.tmp: No space left on device"
+    )
+    assert "Error" not in user_message(torch.OutOfMemoryError("CUDA out of memory"))
