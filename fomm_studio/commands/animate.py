@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from fomm_studio.commands.backend_option import add_backend_argument, report_backend
+from fomm_studio.backend_option import add_backend_argument, report_backend
 from fomm_studio.config_catalog import resolve_config_for
 from fomm_studio.offline.animation_job import AnimationJob
 

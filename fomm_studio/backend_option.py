@@ -9,6 +9,7 @@ from engine.backends.base import BACKEND_REQUESTS
 
 
 def add_backend_argument(parser: argparse.ArgumentParser) -> None:
+    """`--backend torch|openvino|...|auto` (default auto)."""
     parser.add_argument(
         "--backend",
         choices=BACKEND_REQUESTS,
