@@ -90,7 +90,7 @@ class AnimationJob:
         models = load_models(self.config_path, self.checkpoint_path, device=self.device)
         options = MotionOptions(relative=self.relative, adapt_movement_scale=self.adapt_scale)
         session = AnimationSession(models, options)
-        choice = prepare_backend(models, self.backend)
+        choice = prepare_backend(models, self.backend, picture=source)
         report(choice.describe())
         session.set_backend(choice.backend)
         session.set_source(source)
