@@ -30,6 +30,7 @@ from engine.backends.base import (
 from engine.backends.cache import default_cache_dir
 from engine.backends.openvino_backend import build_openvino_backends, unsupported_reason
 from engine.errors import FommError
+from engine.imaging import to_rgb_uint8
 from engine.models import FommModels
 from engine.session import AnimationSession
 
@@ -79,19 +80,22 @@ def psnr(images: list[np.ndarray], reference: list[np.ndarray]) -> tuple[int, fl
     return int(np.abs(a - b).max()), value
 
 
-def probe_clip(size: int, count: int, seed: int = 0) -> list[np.ndarray]:
-    """`count` uint8 (size, size, 3) frames of a smooth random picture sliding a few pixels a frame: the
-    keypoints move, as they would on a face. Frame 0 serves as the source."""
-    rng = np.random.default_rng(seed)
+def probe_clip(size: int, count: int, picture: np.ndarray | None = None, seed: int = 0) -> list[np.ndarray]:
+    """`count` uint8 (size, size, 3) frames of `picture` (e.g. the avatar about to be animated; default:
+    a smooth random picture) sliding a few pixels a frame, so the keypoints move as on a moving face.
+    Frame 0 serves as the source."""
     margin = max(4, size // 8)
-    coarse = torch.from_numpy(rng.random((1, 3, 12, 12), dtype=np.float32))
+    if picture is None:
+        coarse = torch.from_numpy(np.random.default_rng(seed).random((1, 3, 12, 12), dtype=np.float32))
+    else:
+        coarse = torch.from_numpy(to_rgb_uint8(picture, "probe picture")).permute(2, 0, 1)[None].float() / 255
     smooth = F.interpolate(coarse, size=(size + 2 * margin,) * 2, mode="bicubic", align_corners=False)
-    picture = (smooth.clamp(0, 1)[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+    moving = (smooth.clamp(0, 1)[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
     frames = []
     for i in range(count):
         dx = round(margin * (1 + 0.8 * math.sin(0.9 * i)))
         dy = round(margin * (1 + 0.8 * math.cos(0.7 * i)))
-        frames.append(np.ascontiguousarray(picture[dy : dy + size, dx : dx + size]))
+        frames.append(np.ascontiguousarray(moving[dy : dy + size, dx : dx + size]))
     return frames
 
 
@@ -100,10 +104,12 @@ def fidelity_guard(
     backends: dict[str, FrameBackend],
     frames: int = GUARD_FRAMES,
     cancel: threading.Event | None = None,
+    picture: np.ndarray | None = None,
 ) -> dict[str, GuardReport]:
-    """Run `frames` + 1 probe frames through each backend and the torch float32 path, frame by frame in
-    turns (all see the same machine load); compare every image and time all but the first frame."""
-    clip = probe_clip(models.config.frame_size, frames + 2)
+    """Run `frames` + 1 probe frames (of `picture`, see `probe_clip`) through each backend and the torch
+    float32 path, frame by frame in turns (all see the same machine load); compare every image and time
+    all but the first frame."""
+    clip = probe_clip(models.config.frame_size, frames + 2, picture)
     sessions = {"torch": AnimationSession(models)}
     for name, backend in backends.items():
         sessions[name] = AnimationSession(models)
@@ -146,11 +152,14 @@ def prepare_backend(
     request: str = "auto",
     cache_dir: Path | None = None,
     cancel: threading.Event | None = None,
+    picture: np.ndarray | None = None,
 ) -> BackendChoice:
     """'torch', an exported backend by name, or 'auto' (the fastest backend that passed its guard).
 
-    Never fails over a backend: a missing package, a refused export or a slower one gives torch with
-    the reason. Raises FommError only for an unknown request, BackendCancelledError when cancelled."""
+    `picture`: what the guard animates (best the source about to be animated: fidelity depends on the
+    content); default a smooth random picture. Never fails over a backend: a missing package, a refused
+    export or a slower one gives torch with the reason. Raises FommError only for an unknown request,
+    BackendCancelledError when cancelled."""
     if request not in BACKEND_REQUESTS:
         raise FommError(f"backend must be one of {', '.join(BACKEND_REQUESTS)} (got '{request}')")
     if request == "torch":
@@ -160,7 +169,7 @@ def prepare_backend(
         backends, how = build_openvino_backends(models, candidates, cache_dir or default_cache_dir(), cancel)
     except BackendUnavailableError as exc:
         return BackendChoice(request, "torch", None, f"openvino unavailable: {exc}")
-    guards = fidelity_guard(models, dict(backends), cancel=cancel)
+    guards = fidelity_guard(models, dict(backends), cancel=cancel, picture=picture)
     notes = [f"{name} {_figures(report)}" for name, report in guards.items()] + skipped
     refused = [name for name, report in guards.items() if not report.passed]
     if refused:

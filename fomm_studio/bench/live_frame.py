@@ -3,7 +3,9 @@
 A live frame is what the webcam loop pays per camera frame: `AnimationSession.animate(frame,
 with_extras=False)` with the source's keypoints and features cached, i.e. keypoint detector on the
 driving frame, dense motion and generator decoder, under `torch.inference_mode`. Models have random
-weights (speed does not depend on them) and the driving frames come from the synthetic generator.
+weights unless a variant names a checkpoint (speed does not depend on them, fidelity does: a random
+generator's output is nearly flat, so its PSNR says little) and the driving frames come from the
+synthetic generator.
 
 A variant is one config run one way (device, precision, compiled or not, inference backend). Variants
 take turns frame by frame, so a neighbour's load on a shared CPU hits all of them alike and their
@@ -24,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from engine import AnimationSession, FommModels, MotionOptions, build_models, load_config
+from engine import AnimationSession, FommModels, MotionOptions, build_models, load_config, load_models
 from engine.backends.base import BackendUnavailableError
 from engine.backends.choice import build_backend, psnr
 from engine.errors import FommError
@@ -63,6 +65,7 @@ class Variant:
     channels_last: bool = False
     reference: str | None = None
     backend: str = "torch"
+    checkpoint: Path | None = None  # trained weights (else random ones)
 
     @property
     def mode(self) -> str:
@@ -96,11 +99,15 @@ class LiveTiming:
 
 
 def build_bench_models(
-    config_path: Path, channels_last: bool, device: str = "cpu", seed: int = 0
+    config_path: Path, channels_last: bool, device: str = "cpu", seed: int = 0, checkpoint: Path | None = None
 ) -> FommModels:
-    """Random-weight kp detector and generator of a config, in eval mode (the same weights per seed)."""
+    """Kp detector and generator of a config in eval mode: random weights (the same per seed), or the
+    checkpoint's."""
     torch.manual_seed(seed)
-    models = build_models(load_config(config_path), device=device).eval()
+    if checkpoint is not None:
+        models = load_models(config_path, checkpoint, device=device)
+    else:
+        models = build_models(load_config(config_path), device=device).eval()
     return models.to_channels_last() if channels_last else models
 
 
@@ -152,12 +159,15 @@ def fidelity(images: list[np.ndarray], reference: list[np.ndarray]) -> tuple[int
     return psnr(images, reference)
 
 
-def _runner(
-    variant: Variant, source: np.ndarray, shared: dict[tuple[Path, str, bool], FommModels]
-) -> _Runner:
-    key = (variant.config_path, variant.device, variant.channels_last)
+ModelKey = tuple[Path, str, bool, Path | None]
+
+
+def _runner(variant: Variant, source: np.ndarray, shared: dict[ModelKey, FommModels]) -> _Runner:
+    key = (variant.config_path, variant.device, variant.channels_last, variant.checkpoint)
     if key not in shared:  # one set of weights per config and layout: fidelity compares like with like
-        shared[key] = build_bench_models(variant.config_path, variant.channels_last, variant.device)
+        shared[key] = build_bench_models(
+            variant.config_path, variant.channels_last, variant.device, checkpoint=variant.checkpoint
+        )
     models = shared[key]
     session = AnimationSession(models, MotionOptions(), precision=variant.precision)
     if variant.compiled:
@@ -175,7 +185,7 @@ def measure_variants(variants: list[Variant], frames: int = 20, warmup: int = 3)
     backend cannot run here gets a `LiveTiming.not_run` saying why."""
     sizes = {load_config(v.config_path).frame_size for v in variants}
     clips = {size: driving_clip(size, frames + warmup) for size in sizes}
-    shared: dict[tuple[Path, str, bool], FommModels] = {}
+    shared: dict[ModelKey, FommModels] = {}
     runners, not_run = [], {}
     for variant in variants:
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from pathlib import Path
 
 import torch
 
@@ -28,6 +29,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", default="lite", help="config path, or 'lite' / 'vox-256' (default lite)")
     parser.add_argument(
         "--reference", default="vox-256", help="reference config (default vox-256; 'none' to skip)"
+    )
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        help="trained weights for --config (default: random ones; speed does not depend on them, but a "
+        "random generator's output is nearly flat, so its fidelity figures say little)",
     )
     parser.add_argument("--frames", type=int, default=20, help="timed frames per model (default 20)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed frames first (default 3)")
@@ -60,6 +67,7 @@ def bench_variants(args: argparse.Namespace, device: torch.device) -> list[Varia
     variants = []
     for name in names:
         path = resolve_config(name)
+        checkpoint = args.checkpoint if name == args.config else None
         for precision, compiled in modes:
             suffix = "".join(
                 [f"+{precision}" if precision != "fp32" else "", "+compiled" if compiled else ""]
@@ -73,6 +81,7 @@ def bench_variants(args: argparse.Namespace, device: torch.device) -> list[Varia
                     compiled,
                     args.channels_last,
                     reference=path.stem if suffix else None,
+                    checkpoint=checkpoint,
                 )
             )
     return variants
@@ -89,7 +98,9 @@ def backend_names(spec: str) -> list[str]:
     return ["torch"] + [n for n in dict.fromkeys(names) if n != "torch"]
 
 
-def backend_variants(config: str, names: list[str], device: torch.device) -> list[Variant]:
+def backend_variants(
+    config: str, names: list[str], device: torch.device, checkpoint: Path | None = None
+) -> list[Variant]:
     """The live path (torch, channels_last, fp32) of `config` on each backend, measured against torch."""
     path = resolve_config(config)
     return [
@@ -100,6 +111,7 @@ def backend_variants(config: str, names: list[str], device: torch.device) -> lis
             channels_last=True,
             reference=None if name == "torch" else path.stem,
             backend=name,
+            checkpoint=checkpoint,
         )
         for name in names
     ]
@@ -122,6 +134,7 @@ def backend_summary(timings: list[LiveTiming], variants: list[Variant]) -> dict[
     ]
     return {
         "config": variants[0].config_path.stem,
+        "weights": str(variants[0].checkpoint) if variants[0].checkpoint else "random",
         "device": variants[0].device,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
@@ -198,8 +211,12 @@ def run_backends(args: argparse.Namespace, device: torch.device) -> int:
     """`--backend`: the live frame of --config on each backend, interleaved, PSNR vs torch."""
     if args.half or args.compile:
         raise FommError("--backend times each backend's own float32 path: leave out --half and --compile")
-    variants = backend_variants(args.config, backend_names(args.backend), device)
-    print(f"device {device}, threads {torch.get_num_threads()}, torch {torch.__version__}", flush=True)
+    variants = backend_variants(args.config, backend_names(args.backend), device, args.checkpoint)
+    weights = args.checkpoint or "random weights"
+    print(
+        f"device {device}, threads {torch.get_num_threads()}, torch {torch.__version__}, {weights}",
+        flush=True,
+    )
     timings = measure_variants(variants, args.frames, args.warmup)
     for timing in timings:
         print(timing_line(timing, reference="torch"))

@@ -12,6 +12,8 @@ import logging
 import threading
 from pathlib import Path
 
+import numpy as np
+
 from engine import FommModels
 from engine.backends.base import BackendCancelledError
 from engine.backends.choice import BackendChoice, prepare_backend
@@ -21,13 +23,21 @@ log = logging.getLogger(__name__)
 
 
 class BackendSwitch:
-    """Prepares `request` ('openvino' or 'auto') for `models` on a background thread; `poll()` hands the
-    choice over once. `cancel()` makes the build stop at its next cancellation point (between export
-    steps and guard frames) and drop its result; it does not wait for it."""
+    """Prepares `request` (an exported backend or 'auto') for `models` on a background thread, its guard
+    animating `picture` (the avatar); `poll()` hands the choice over once. `cancel()` makes the build
+    stop at its next cancellation point (between export steps and guard frames) and drop its result;
+    it does not wait for it."""
 
-    def __init__(self, models: FommModels, request: str, cache_dir: Path | None = None):
+    def __init__(
+        self,
+        models: FommModels,
+        request: str,
+        picture: np.ndarray | None = None,
+        cache_dir: Path | None = None,
+    ):
         self.request = request
         self._models = models
+        self._picture = picture
         self._cache_dir = cache_dir
         self._cancel = threading.Event()
         self._lock = threading.Lock()
@@ -41,7 +51,7 @@ class BackendSwitch:
 
     def _build(self) -> None:
         try:
-            choice = prepare_backend(self._models, self.request, self._cache_dir, self._cancel)
+            choice = prepare_backend(self._models, self.request, self._cache_dir, self._cancel, self._picture)
         except BackendCancelledError:
             return
         except (FommError, OSError) as exc:  # the live view stays on torch and says why

@@ -71,8 +71,9 @@ def inference_context() -> Iterator[None]:
 class LivePipeline:
     """Source -> crop -> animate -> overlays, one frame per `step()`. Use from one thread only.
 
-    `backend` 'openvino' or 'auto' builds that backend in the background (`BackendSwitch`) while the
-    frames run on torch, and switches to it between two frames when it is ready and passed its guard.
+    `backend` (an exported backend or 'auto'): from the first frame on, that backend is built in the
+    background (`BackendSwitch`, its guard animating the avatar) while the frames run on torch; the
+    session switches to it between two frames once it is ready and passed its guard.
     """
 
     def __init__(
@@ -88,7 +89,9 @@ class LivePipeline:
             models.to_channels_last()  # NHWC: faster on the CPU (measured) and for cuDNN's fp16 kernels
         self.session = session or AnimationSession(models, self.options.motion)
         self.session.set_options(self.options.motion)
-        self._backend_switch = None if backend == "torch" else BackendSwitch(models, backend)
+        self._models = models
+        self._backend_request = None if backend == "torch" else backend
+        self._backend_switch: BackendSwitch | None = None
         self._set_smoothing(self.options)
         self.feed_opener = feeds.opener
         self.feed_spec = feeds.spec
@@ -213,7 +216,12 @@ class LivePipeline:
         return self._backend_switch
 
     def _apply_backend(self) -> None:
-        """Between frames: take the built backend once it is ready (or say why the view stays on torch)."""
+        """Between frames: start the backend build (once there is an avatar for its guard), then take the
+        backend once it is ready (or say why the view stays on torch)."""
+        if self._backend_request is not None and self.session.has_source:
+            picture = self.session.source_image
+            self._backend_switch = BackendSwitch(self._models, self._backend_request, picture)
+            self._backend_request = None
         switch = self._backend_switch
         result = None if switch is None else switch.poll()
         if result is None:
@@ -363,6 +371,7 @@ class LivePipeline:
 
     def close(self) -> None:
         """Release the camera, finish a recording, stop the virtual camera and drop a backend build."""
+        self._backend_request = None
         if self._backend_switch is not None:
             self._backend_switch.cancel()
         try:

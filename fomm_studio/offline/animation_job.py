@@ -99,7 +99,7 @@ class AnimationJob:
         models = load_models(config, self.checkpoint_path, device=self.device)
         options = MotionOptions(relative=self.relative, adapt_movement_scale=self.adapt_scale)
         session = AnimationSession(models, options)
-        choice = prepare_backend(models, self.backend)
+        choice = prepare_backend(models, self.backend, picture=source)
         report(choice.describe())
         session.set_backend(choice.backend)
         paste = None

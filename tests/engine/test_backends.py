@@ -189,6 +189,15 @@ def test_without_openvino_torch_runs_and_says_how_to_get_it(
     assert session.animate(probe_clip(64, 2)[1], with_extras=False).backend == "torch"
 
 
+def test_the_guard_animates_the_given_picture() -> None:
+    picture = np.zeros((40, 30, 3), np.uint8)
+    picture[..., 1] = 200
+    frames = probe_clip(64, 3, picture)
+    assert len(frames) == 3 and all(f.shape == (64, 64, 3) for f in frames)
+    assert all(np.abs(f.astype(int) - [0, 200, 0]).max() <= 1 for f in frames)
+    assert not np.array_equal(*probe_clip(64, 2))  # the default picture moves
+
+
 def test_requests_and_sessions_are_checked(tiny_models: FommModels, cache_dir: Path) -> None:
     with pytest.raises(FommError, match=r"backend must be one of auto, torch, openvino"):
         prepare_backend(tiny_models, "onnx", cache_dir)

@@ -110,3 +110,24 @@ def test_backend_all_times_each_backend_against_the_torch_live_path(
 def test_unknown_backend_is_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--backend", "torch,onnx"]) == 2
     assert "--backend: unknown onnx (use 'all' or torch, openvino, openvino-bf16)" in capsys.readouterr().err
+
+
+def test_checkpoint_weights_are_timed_instead_of_random_ones(
+    tiny_config_path: Path, tiny_checkpoint: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [
+        "bench",
+        "--config",
+        str(tiny_config_path),
+        "--checkpoint",
+        str(tiny_checkpoint),
+        "--backend",
+        "torch",
+    ]
+    assert main([*argv, "--frames", "1", "--warmup", "0", "--threads", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].endswith(str(tiny_checkpoint))
+    summary = json.loads(out[-1])
+    assert summary["weights"] == str(tiny_checkpoint) and [r["backend"] for r in summary["results"]] == [
+        "torch"
+    ]
