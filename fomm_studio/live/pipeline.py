@@ -9,6 +9,7 @@ immutable messages and the numpy images of the result.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -44,6 +45,8 @@ from fomm_studio.live.recorder import Recorder
 from fomm_studio.live.smoothing import KeypointSmoother
 from fomm_studio.live.virtual_camera import VirtualCamera
 from fomm_studio.media import read_image
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -374,6 +377,10 @@ class LivePipeline:
         self._backend_request = None
         if self._backend_switch is not None:
             self._backend_switch.cancel()
+            # wait for the step in progress: a process that exits while the runtime compiles in native
+            # threads aborts ("terminate called without an active exception", seen in the headless run)
+            if not self._backend_switch.join(timeout=120):
+                log.warning("the backend build did not stop within 120 s")
         try:
             self.close_feed()
         finally:
