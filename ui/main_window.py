@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QAbstractSlider,
-    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QFileDialog,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QTabWidget,
-    QTextEdit,
     QToolBar,
     QWidget,
 )
@@ -38,7 +30,9 @@ from fomm_studio.api import (
 )
 from ui.animate.panel import AnimatePanel
 from ui.live.panel import LivePanel
-from ui.threads import Progress, TaskFn, TaskWorker, WorkerThreads
+from ui.model_checks import check_models_task
+from ui.shortcuts import animate_keys, bind, keeps_key, live_keys
+from ui.threads import TaskWorker, WorkerThreads
 from ui.train.panel import TrainPanel
 from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.theme import DANGER, OK, WARN
@@ -240,7 +234,7 @@ class MainWindow(QMainWindow):
         """Check the models' files in a worker thread, one after the other (the GUI thread never reads a
         checkpoint); the picker says 'checking' meanwhile and 'failed' (with why) after a failure."""
         self._checking.update(model_ids)
-        worker = TaskWorker(_check_models_task(self.registry, list(model_ids)))
+        worker = TaskWorker(check_models_task(self.registry, list(model_ids)))
         worker.progress.connect(self._on_models_check_progress)
         worker.finished.connect(self._on_models_checked)
         worker.failed.connect(self.show_error)
@@ -335,47 +329,18 @@ class MainWindow(QMainWindow):
         """Window keys work on every tab. A tab's single keys are shortcuts of that tab's panel, and a
         shortcut whose widget is hidden never fires, so they act only while their tab is shown. A
         focused input keeps the keys it uses (see `eventFilter`)."""
-        live, controls, inspect = self.live, self.live.controls, self.animate.inspect
         window_keys = {
             "F11": self.toggle_fullscreen,
             "Escape": self.leave_fullscreen,
             "Ctrl+Q": self.close,
         }
-        live_keys = {
-            "Space": live.toggle_running,
-            "C": live.calibrate,
-            "R": live.record_button.click,
-            "S": live.snapshot,
-            "K": lambda: controls.toggle("keypoints"),
-            "O": lambda: controls.toggle("occlusion"),
-            "H": lambda: controls.toggle("heatmaps"),
-            "M": lambda: controls.toggle("masks"),
-            "D": lambda: controls.toggle("deformed"),
-            "L": lambda: controls.toggle("flow"),
-            "F": lambda: controls.toggle("face_crop"),
-            "X": lambda: controls.toggle("mirror"),
-            "Ctrl+O": live.gallery.open_dialog,
-            "Left": lambda: controls.nudge(dx=-0.02),
-            "Right": lambda: controls.nudge(dx=0.02),
-            "Up": lambda: controls.nudge(dy=-0.02),
-            "Down": lambda: controls.nudge(dy=0.02),
-            "+": lambda: controls.nudge(dzoom=10),
-            "=": lambda: controls.nudge(dzoom=10),
-            "-": lambda: controls.nudge(dzoom=-10),
-        }
-        animate_keys = {
-            "Left": lambda: inspect.step(-1),
-            "Right": lambda: inspect.step(1),
-            "PgUp": lambda: inspect.step(-10),
-            "PgDown": lambda: inspect.step(10),
-        }
         app = QApplication.instance()
         if app is not None:  # a widget implies an application; the stubs cannot know
             app.installEventFilter(self)
         self.shortcuts = [
-            *_bind(self, window_keys),
-            *_bind(self.live, live_keys),
-            *_bind(self.animate, animate_keys),
+            *bind(self, window_keys),
+            *bind(self.live, live_keys(self.live)),
+            *bind(self.animate, animate_keys(self.animate.inspect)),
         ]
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
@@ -384,7 +349,7 @@ class MainWindow(QMainWindow):
         (they would eat it)."""
         if not (isinstance(event, QKeyEvent) and isinstance(watched, QWidget) and watched.window() is self):
             return super().eventFilter(watched, event)
-        if event.type() == QEvent.Type.ShortcutOverride and _keeps_key(watched, event):
+        if event.type() == QEvent.Type.ShortcutOverride and keeps_key(watched, event):
             event.accept()  # no shortcut: the key goes to the widget
             return True
         if (
@@ -392,7 +357,7 @@ class MainWindow(QMainWindow):
             and event.key() == Qt.Key.Key_Space
             and not event.isAutoRepeat()
             and self.tabs.currentWidget() is self.live
-            and not _keeps_key(watched, event)
+            and not keeps_key(watched, event)
         ):
             self.live.toggle_running()
             return True
@@ -429,59 +394,3 @@ class MainWindow(QMainWindow):
             except OSError as exc:
                 log.warning("could not save settings: %s", exc)
         super().closeEvent(event)
-
-
-def _check_models_task(registry: ModelRegistry, model_ids: list[str]) -> TaskFn:
-    """A worker task: `registry.check` each model in turn; returns {model id: its problem or None}."""
-
-    def check(progress: Progress, cancel: threading.Event) -> dict[str, str | None]:
-        problems: dict[str, str | None] = {}
-        for done, model_id in enumerate(model_ids, 1):
-            if cancel.is_set():
-                break
-            try:
-                registry.check(model_id)
-                problems[model_id] = None
-            except FommError as exc:
-                problems[model_id] = str(exc)
-            progress(done, len(model_ids))
-        return problems
-
-    return check
-
-
-TEXT_INPUTS = (QLineEdit, QTextEdit, QPlainTextEdit, QAbstractSpinBox)
-NAVIGATING_INPUTS = (QAbstractSlider, QComboBox, QAbstractItemView)
-NAVIGATION_KEYS = {
-    Qt.Key.Key_Left,
-    Qt.Key.Key_Right,
-    Qt.Key.Key_Up,
-    Qt.Key.Key_Down,
-    Qt.Key.Key_PageUp,
-    Qt.Key.Key_PageDown,
-    Qt.Key.Key_Home,
-    Qt.Key.Key_End,
-}
-COMMAND_MODIFIERS = (
-    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
-)
-
-
-def _keeps_key(widget: QWidget, event: QKeyEvent) -> bool:
-    """Whether the focused `widget` uses this key itself: a text field every key without Ctrl/Alt/Meta
-    (but Escape and the function keys), a slider, combo box or list its navigation keys."""
-    key = Qt.Key(event.key())
-    if isinstance(widget, TEXT_INPUTS):
-        plain = not (event.modifiers() & COMMAND_MODIFIERS)
-        return plain and key != Qt.Key.Key_Escape and not Qt.Key.Key_F1 <= key <= Qt.Key.Key_F35
-    return isinstance(widget, NAVIGATING_INPUTS) and key in NAVIGATION_KEYS
-
-
-def _bind(parent: QWidget, keys: Mapping[str, Callable[[], object]]) -> list[QShortcut]:
-    """Shortcuts of `parent` (window context: they fire while `parent` is visible in the active window)."""
-    shortcuts = []
-    for sequence, slot in keys.items():
-        shortcut = QShortcut(QKeySequence(sequence), parent)
-        shortcut.activated.connect(slot)
-        shortcuts.append(shortcut)
-    return shortcuts
