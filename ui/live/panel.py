@@ -9,15 +9,12 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from fomm_studio.api import (
-    IMAGE_SUFFIXES,
     SAMPLE_DRIVING,
-    VIDEO_SUFFIXES,
     Calibrate,
     ChangeFeed,
     DeviceReport,
@@ -38,16 +35,14 @@ from fomm_studio.api import (
     output_dir,
     pipeline_factory,
     read_image,
-    virtual_camera_availability,
 )
 from ui.live.controls import LiveControls
 from ui.live.device_picker import DevicePicker
 from ui.live.gallery import AvatarGallery
 from ui.live.stats_panel import StatsPanel
+from ui.live.transport import TransportBar, accept_drag, handle_drop, lay_out_live_panel, p50_p95
 from ui.live.worker import LiveController, LiveWorker, PipelineFactory, loading_model_first
-from ui.widgets.durations import clock
 from ui.widgets.image_view import ImageView
-from ui.widgets.theme import DANGER
 
 
 class LivePanel(QWidget):
@@ -80,14 +75,12 @@ class LivePanel(QWidget):
         self.latencies_ms: deque[float] = deque(maxlen=1000)  # camera read -> frame painted
         self.feed_spec = settings.camera or "auto"
         self.frames_shown = 0
-        self._last_produced = 0
         self._last_tick = time.monotonic()
         self._shown_since_tick = 0
         self.fps = 0.0
         self._restart_pending = False
         self._failure: str | None = None  # why the current worker stopped, if it failed
         self._model_banner = ""  # the output pane's banner about the picked model, if shown
-        self._recording: tuple[Path, float] | None = None  # file being recorded, time.monotonic() at start
         self._build()
         self.setAcceptDrops(True)
         self.fps_timer = QTimer(self)
@@ -110,61 +103,22 @@ class LivePanel(QWidget):
         self.controls.source_changed.connect(self.set_source)
         self.stats = StatsPanel()
         self.stats.setMinimumHeight(150)
-        center = QWidget()
-        center_layout = QVBoxLayout(center)
-        center_layout.setContentsMargins(0, 0, 0, 0)
-        panes = QHBoxLayout()
-        panes.setSpacing(8)
-        for view in (self.driving_view, self.avatar_view, self.output_view):
-            panes.addWidget(view, 1)
-        center_layout.addLayout(panes, 5)
-        center_layout.addLayout(self._transport())
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(center)
-        splitter.addWidget(self.stats)
-        splitter.setStretchFactor(0, 4)
-        splitter.setStretchFactor(1, 1)
-        splitter.setChildrenCollapsible(False)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.setSpacing(10)
-        layout.addWidget(self.gallery)
-        layout.addWidget(splitter, 1)
-        layout.addWidget(self.controls)
-
-    def _transport(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        row.setSpacing(8)
-        self.start_button = self._button("Start", "Start or stop the live view (Space)", self.toggle_running)
-        self.start_button.setObjectName("primary")
-        self.start_button.setMinimumWidth(110)
-        self.calibrate_button = self._button(
-            "Calibrate", "Take the current pose as neutral (C)", self.calibrate
+        self.transport = TransportBar(
+            self.toggle_running, self.calibrate, self.toggle_recording, self.snapshot
         )
-        self.record_button = self._button("Record", "Record the output to an mp4 (R)", self.toggle_recording)
-        self.record_button.setCheckable(True)
-        self.snapshot_button = self._button("Snapshot", "Save the output as a PNG (S)", self.snapshot)
-        self.vcam_button = self._button("Virtual camera", "", self._on_vcam_toggled)
-        self.vcam_button.setCheckable(True)
-        state = virtual_camera_availability()
-        self.vcam_button.setEnabled(state.available)
-        self.vcam_button.setToolTip(state.reason)
-        for button in (self.start_button, self.calibrate_button, self.record_button, self.snapshot_button):
-            row.addWidget(button)
-        self.rec_label = QLabel()
-        self.rec_label.setStyleSheet(f"color: {DANGER}; font-weight: 600;")
-        self.rec_label.setVisible(False)
-        row.addWidget(self.rec_label)
-        row.addStretch(1)
-        row.addWidget(self.vcam_button)
-        return row
-
-    def _button(self, text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
-        button = QPushButton(text)
-        button.setToolTip(tip)
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep Space for the Start/Stop shortcut
-        button.clicked.connect(slot)
-        return button
+        self.transport.vcam_button.clicked.connect(self._on_vcam_toggled)
+        bar = self.transport
+        self.start_button, self.calibrate_button, self.record_button = (
+            bar.start_button,
+            bar.calibrate_button,
+            bar.record_button,
+        )
+        self.snapshot_button, self.vcam_button, self.rec_label = (
+            bar.snapshot_button,
+            bar.vcam_button,
+            bar.rec_label,
+        )
+        lay_out_live_panel(self, (self.driving_view, self.avatar_view, self.output_view))
 
     # -- running --------------------------------------------------------------------------------
     @property
@@ -271,7 +225,7 @@ class LivePanel(QWidget):
         if not running:
             self.record_button.setChecked(False)
             self.vcam_button.setChecked(False)
-            self._show_recording(None)
+            self.transport.show_recording(None)
         self.running_changed.emit(running)
 
     # -- commands -------------------------------------------------------------------------------
@@ -292,25 +246,11 @@ class LivePanel(QWidget):
         if self.record_button.isChecked():
             path = self._output_dir() / time.strftime("fomm-live-%Y%m%d-%H%M%S.mp4")
             self.controller.post(StartRecording(path, self.controls.side_by_side.isChecked()))
-            self._show_recording(path)
+            self.transport.show_recording(path)
             self.status_message.emit(f"Recording to {path}", "info")
         else:
             self.controller.post(StopRecording())
-            self._show_recording(None)
-
-    def _show_recording(self, path: Path | None) -> None:
-        """The REC indicator: on with the elapsed time (the 1 s timer moves it on) and the file being
-        written as its tooltip (the status line says it too), or off."""
-        self._recording = None if path is None else (path, time.monotonic())
-        self.rec_label.setVisible(path is not None)
-        if path is not None:
-            self.rec_label.setToolTip(f"Recording to {path}")
-        self._tick_recording()
-
-    def _tick_recording(self) -> None:
-        if self._recording is not None:
-            _path, started = self._recording
-            self.rec_label.setText(f"● REC {clock(time.monotonic() - started)}")
+            self.transport.show_recording(None)
 
     def snapshot(self) -> None:
         if not self.running:
@@ -387,11 +327,7 @@ class LivePanel(QWidget):
 
     def latency_percentiles(self, last: int | None = None) -> tuple[float, float]:
         """Camera-to-screen latency (ms) of the last `last` painted frames (all kept): p50 and p95."""
-        values = list(self.latencies_ms)[-last:] if last else list(self.latencies_ms)
-        if not values:
-            return 0.0, 0.0
-        p50, p95 = np.percentile(values, [50, 95])
-        return float(p50), float(p95)
+        return p50_p95(list(self.latencies_ms)[-last:] if last else list(self.latencies_ms))
 
     def _on_source_state(self, state: str, text: str) -> None:
         if state == "ok":
@@ -441,7 +377,7 @@ class LivePanel(QWidget):
         elapsed = max(now - self._last_tick, 1e-6)
         self.fps = self._shown_since_tick / elapsed
         self._last_tick, self._shown_since_tick = now, 0
-        self._tick_recording()
+        self.transport.tick_recording()
         worker = self.worker
         dropped = worker.dropped if worker is not None else 0
         if self.running:
@@ -454,24 +390,7 @@ class LivePanel(QWidget):
 
     # -- drag and drop --------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
-        if any(_kind(url.toLocalFile()) for url in event.mimeData().urls()):
-            event.acceptProposedAction()
+        accept_drag(event)
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
-        for url in event.mimeData().urls():
-            path = Path(url.toLocalFile())
-            kind = _kind(str(path))
-            if kind == "image":
-                self.gallery.add(path)
-            elif kind == "video":
-                self.controls.set_source_spec(str(path))
-        event.acceptProposedAction()
-
-
-def _kind(path: str) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix in IMAGE_SUFFIXES:
-        return "image"
-    if suffix in VIDEO_SUFFIXES:
-        return "video"
-    return ""
+        handle_drop(event, self.gallery.add, lambda path: self.controls.set_source_spec(str(path)))

@@ -154,7 +154,7 @@ def test_recording_shows_rec_with_elapsed_time_and_the_file_at_once(
     assert "fomm-live-" in live.rec_label.toolTip()
     path = Path(live.rec_label.toolTip().removeprefix("Recording to "))
     assert path.parent == tmp_path / "out" and str(path) in window.status_label.text()
-    live._recording = (path, live._recording[1] - 65)  # as if a minute had passed
+    live.transport._recording = (path, live.transport._recording[1] - 65)  # as if a minute had passed
     live._on_fps_timer()
     assert "REC 1:05" in live.rec_label.text()
     for _ in range(2):  # frames into the file
