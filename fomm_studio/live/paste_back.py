@@ -82,22 +82,11 @@ class PasteBack:
         )
         self._weight = feather_mask(s, feather)[:, :, 0]
         self._weight_rest = 1.0 - self._weight
-        self._source_small = self.crop_of(self.avatar).astype(np.float32)
+        # the head square at the model's frame size: what the engine animates. Shapes: (S, S, 3)
+        self.source_crop = cv2.resize(self._original, (model_size, model_size), interpolation=cv2.INTER_AREA)
+        self._source_small = self.source_crop.astype(np.float32)
         small = feather_mask(model_size, feather)[:, :, 0]
         self._ring_small = (small > 0.05) & (small < 0.95)  # the blended border, at the model's size
-
-    @property
-    def source_crop(self) -> np.ndarray:
-        """The head square at the model's frame size (what the engine animates). Shapes: (S, S, 3)."""
-        return self.crop_of(self.avatar)
-
-    def crop_of(self, image: np.ndarray) -> np.ndarray:
-        """The same square of another image of the avatar's size (else the image unchanged)."""
-        if image.shape[:2] != self.avatar.shape[:2]:
-            return image
-        r = self.region
-        square = image[r.top : r.top + r.side, r.left : r.left + r.side]
-        return cv2.resize(square, (self.model_size, self.model_size), interpolation=cv2.INTER_AREA)
 
     def colour_offset(self, animated: np.ndarray) -> tuple[float, float, float, float]:
         """Per-channel shift that removes the model's colour drift where the crop meets the avatar
