@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-
 import numpy as np
 import torch
 from pytest import MonkeyPatch
 
-from fomm_studio.live.feeds import CameraLostError, FrameFeed
+from fomm_studio.live.feeds import CameraLostError, FrameFeed, _ContextFeed
 
 
-class FlakyFeed:
+class FlakyFeed(_ContextFeed):  # `with feed:` opens and always closes, as the real feeds
     """A frame feed that drops out like a camera unplugged and plugged back in.
 
     Reads pass through to `inner`, except that read attempts number `fail_after + 1` to
@@ -38,15 +36,6 @@ class FlakyFeed:
 
     def close(self) -> None:
         self.inner.close()
-
-    def __enter__(self) -> FlakyFeed:
-        self.open()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
 
 def stub_gpus(monkeypatch: MonkeyPatch, names: tuple[str, ...], current: int = 0) -> None:
