@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from fomm_studio.commands.backend_option import add_backend_argument, report_backend
+from fomm_studio.cli_options import add_backend_argument, report_backend
 from fomm_studio.offline.animation_job import AnimationJob
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from engine.atomic import atomic_write_text
 from engine.errors import FommError
-from fomm_studio.commands.backend_option import add_backend_argument, report_backend
+from fomm_studio.cli_options import add_backend_argument, report_backend
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,9 +52,9 @@ def run(args: argparse.Namespace) -> int:
     if args.max_videos is not None and args.max_videos < 1:
         raise FommError(f"--max-videos must be at least 1, got {args.max_videos}")
     models = load_models(args.config, args.checkpoint, device=args.device)
-    choice = prepare_backend(models, args.backend)
-    report_backend(choice.describe())
     videos, report = evaluation_videos(args.data, models.config.dataset_params.frame_shape, args.cache_dir)
+    choice = prepare_backend(models, args.backend)  # after the inputs are checked: it may export first
+    report_backend(choice.describe())
     notes = [f"skipped unreadable {p}: {reason}" for p, reason in (report.unreadable if report else [])]
     if report is not None and not report.test:
         notes.append(f"{args.data}: no test videos; evaluated the training videos instead")

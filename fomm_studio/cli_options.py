@@ -1,4 +1,4 @@
-"""The `--backend` option shared by the commands that animate frames (`animate`, `reconstruct`)."""
+"""Command-line options shared by several `fomm` sub-commands: `--backend` (`animate`, `reconstruct`)."""
 
 from __future__ import annotations
 
