@@ -172,8 +172,8 @@ def prepare_backend(
     guards = fidelity_guard(models, dict(backends), cancel=cancel, picture=picture)
     notes = [f"{name} {_figures(report)}" for name, report in guards.items()] + skipped
     refused = [name for name, report in guards.items() if not report.passed]
-    if refused:
-        log.warning("refused by the fidelity guard (needs %.0f dB): %s", MIN_PSNR_DB, "; ".join(notes))
+    for name in refused:
+        log.warning("%s refused by the fidelity guard: %s", name, _figures(guards[name]))
     usable = [name for name, report in guards.items() if report.passed]
     if request == "auto":
         usable = [name for name in usable if guards[name].backend_ms < guards[name].torch_ms]

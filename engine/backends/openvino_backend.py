@@ -113,8 +113,9 @@ class _MotionGraph(nn.Module):
 
 def exportable_copies(models: FommModels) -> tuple[KPDetector, OcclusionAwareGenerator]:
     """Private float32 NCHW copies of the networks to trace: the live thread keeps using the originals."""
-    kp_detector = copy.deepcopy(models.kp_detector).float().to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
-    generator = copy.deepcopy(models.generator).float().to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
+    kp_detector, generator = copy.deepcopy(models.kp_detector), copy.deepcopy(models.generator)
+    for net in (kp_detector, generator):
+        net.float().to(memory_format=torch.contiguous_format)  # type: ignore[call-overload]
     return kp_detector.eval(), generator.eval()
 
 
@@ -124,9 +125,8 @@ def export_graphs(models: FommModels, cancel: threading.Event | None = None) -> 
     ov = import_openvino()
     kp_detector, generator = exportable_copies(models)
     size = models.config.frame_size
-    image = torch.rand(
-        1, 3, size, size, generator=torch.Generator().manual_seed(0)
-    )  # any values: shapes count
+    # the values do not matter (the graphs have no data-dependent branch), only the shapes
+    image = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         kp = kp_detector(image)
         dense = generator.dense_motion_network

@@ -44,9 +44,11 @@ class BackendSwitch:
         self._choice: BackendChoice | None = None
         self._error: str | None = None
         self._delivered = False
-        # not a daemon: the interpreter never kills it inside the runtime's native code; at worst exit
-        # waits for the step in progress, since a cancelled build stops at the next point
-        self._thread = threading.Thread(target=self._build, name="fomm-backend-build")
+        # Not a daemon, said explicitly: a thread inherits daemon=True from a thread Python did not start
+        # (the GUI's QThread worker), and the interpreter kills daemon threads at exit, here inside the
+        # runtime's native code (measured: std::terminate, exit code 134). A cancelled build stops at
+        # its next cancellation point, so exit waits for one step at most.
+        self._thread = threading.Thread(target=self._build, name="fomm-backend-build", daemon=False)
         self._thread.start()
 
     def _build(self) -> None:

@@ -7,6 +7,7 @@ the test chooses, not races it hopes to win. The tiny models' export comes from 
 
 from __future__ import annotations
 
+import _thread
 import sys
 import threading
 from collections.abc import Iterator
@@ -136,3 +137,25 @@ def test_the_live_spec_asks_for_auto_and_the_factory_passes_it_on(
         assert _switch(pipeline).request == "auto"
     finally:
         pipeline.close()
+
+
+def test_the_build_thread_is_no_daemon_even_when_a_foreign_thread_starts_it(
+    tiny_models: FommModels, gate: threading.Event
+) -> None:
+    """A thread Python did not start (the GUI's QThread) makes daemon threads by default, and the
+    interpreter kills those at exit, inside the runtime's native code: the app aborted (134)."""
+    started = threading.Event()
+    switches: list[backend_switch.BackendSwitch] = []
+
+    def foreign() -> None:
+        switches.append(backend_switch.BackendSwitch(tiny_models, "openvino"))
+        started.set()
+
+    before = set(threading.enumerate())
+    _thread.start_new_thread(foreign, ())  # not registered with `threading`: a foreign thread to it
+    assert started.wait(30)
+    (build,) = [t for t in set(threading.enumerate()) - before if t.name == "fomm-backend-build"]
+    assert build.daemon is False
+    switches[0].cancel()
+    gate.set()
+    assert switches[0].join(timeout=60)
