@@ -29,6 +29,19 @@ def deform_input(inp: torch.Tensor, deformation: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(inp.to(deformation.dtype), deformation, align_corners=False).to(inp.dtype)
 
 
+def warp_features(
+    features: torch.Tensor, deformation: torch.Tensor, occlusion_map: torch.Tensor | None
+) -> torch.Tensor:
+    """The source's features moved to the driving pose and dimmed where the source cannot show it
+    (Eq. 6). Shapes: features (B, F, H, W), deformation (B, h, w, 2), occlusion (B, 1, h', w') -> (B, F, H, W)."""
+    out = deform_input(features, deformation)
+    if occlusion_map is None:
+        return out
+    if occlusion_map.shape[2:] != out.shape[2:]:
+        occlusion_map = F.interpolate(occlusion_map, size=out.shape[2:], mode="bilinear")
+    return out * occlusion_map.to(out.dtype)
+
+
 @dataclass(frozen=True)
 class SourceCache:
     """What depends only on the source image: its encoded features (`encode_source`) and its blurred
@@ -105,13 +118,9 @@ class OcclusionAwareGenerator(nn.Module):
             result["mask"] = dense["mask"]
             result["sparse_deformed"] = dense["sparse_deformed"]
             result["deformation"] = dense["deformation"]
-            out = deform_input(out, dense["deformation"])
             if "occlusion_map" in dense:
-                occlusion_map = dense["occlusion_map"]
-                result["occlusion_map"] = occlusion_map
-                if occlusion_map.shape[2:] != out.shape[2:]:
-                    occlusion_map = F.interpolate(occlusion_map, size=out.shape[2:], mode="bilinear")
-                out = out * occlusion_map.to(out.dtype)
+                result["occlusion_map"] = dense["occlusion_map"]
+            out = warp_features(out, dense["deformation"], dense.get("occlusion_map"))
             if with_deformed:
                 result["deformed"] = deform_input(source_image, dense["deformation"])
         result["prediction"] = self.decode(out).float()

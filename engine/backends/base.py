@@ -20,7 +20,7 @@ from engine.keypoint_detector import KPDetector
 from engine.motion import KeypointDict
 
 # What a user may ask for: a backend by name, or "auto" (the fastest one that passed its fidelity guard).
-BACKENDS = ("torch", "openvino", "openvino-bf16")
+BACKENDS = ("torch", "openvino", "openvino-bf16-decoder", "openvino-mixed", "openvino-bf16")
 BACKEND_REQUESTS = ("auto", *BACKENDS)
 
 

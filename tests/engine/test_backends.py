@@ -101,7 +101,7 @@ def _garbage(path: Path) -> None:
 def _altered_member(path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
-    members["motion.bin"] = members["motion.bin"][:-8] + b"\x01" * 8  # a recorded hash no longer matches
+    members["decode.bin"] = members["decode.bin"][:-8] + b"\x01" * 8  # a recorded hash no longer matches
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in members.items():
             archive.writestr(name, data)
@@ -138,15 +138,15 @@ def _perturbed(files: dict[str, bytes]) -> dict[str, bytes]:
     import openvino as ov
 
     core = ov.Core()
-    weights = ov.Tensor(np.frombuffer(files["motion.bin"], np.uint8).copy())
-    model = core.read_model(model=files["motion.xml"], weights=weights)
+    weights = ov.Tensor(np.frombuffer(files["decode.bin"], np.uint8).copy())
+    model = core.read_model(model=files["decode.xml"], weights=weights)
     (final,) = [op for op in model.get_ops() if op.get_friendly_name() == "self.generator.final.weight"]
     flipped = ov.op.Constant(-final.get_data())
     for target in final.output(0).get_target_inputs():
         target.replace_source_output(flipped.output(0))
     with tempfile.TemporaryDirectory() as folder:
-        ov.save_model(model, Path(folder) / "motion.xml", compress_to_fp16=False)
-        changed = {name: (Path(folder) / name).read_bytes() for name in ("motion.xml", "motion.bin")}
+        ov.save_model(model, Path(folder) / "decode.xml", compress_to_fp16=False)
+        changed = {name: (Path(folder) / name).read_bytes() for name in ("decode.xml", "decode.bin")}
     return {**files, **changed}
 
 
@@ -215,3 +215,42 @@ def test_weights_digest_follows_values_not_layout(tiny_models: FommModels) -> No
     with torch.no_grad():
         tiny_models.generator.final.bias[0] += 1e-6
     assert weights_digest(nets) != before
+
+
+def test_each_recipe_compiles_its_graphs_at_its_own_precisions(
+    tiny_models: FommModels, tiny_export: Path
+) -> None:
+    """The mixed recipes keep the coordinate graphs (dense motion, warp) in float32: that is what keeps
+    a photo above the guard's bar where one all-bf16 graph fell below it."""
+    files = entry_files(tiny_models, tiny_export)[1]
+    assert set(openvino_backend.RECIPES) == {
+        "openvino",
+        "openvino-bf16-decoder",
+        "openvino-mixed",
+        "openvino-bf16",
+    }
+    for name, recipe in openvino_backend.RECIPES.items():
+        if openvino_backend.unsupported_reason(name) is not None:
+            assert "bf16" in recipe.values()  # skipped only for want of native bf16
+            continue
+        got = openvino_backend.compile_backend(files, 1, name).precisions()
+        assert {graph: value.lower() for graph, value in got.items()} == recipe
+    assert openvino_backend.RECIPES["openvino-mixed"]["dense_motion"] == "f32"
+    assert openvino_backend.RECIPES["openvino-mixed"]["warp"] == "f32"
+
+
+def test_mixed_precision_frames_stay_close_to_torch(tiny_models: FommModels, cache_dir: Path) -> None:
+    if openvino_backend.unsupported_reason("openvino-mixed") is not None:
+        pytest.skip("this CPU has no native bf16: the mixed recipes are not offered here")
+    backend, _ = build_backend(tiny_models, "openvino-mixed", cache_dir)
+    clip = probe_clip(64, 4)
+    reference, tested = AnimationSession(tiny_models), AnimationSession(tiny_models)
+    tested.set_backend(backend)
+    for session in (reference, tested):
+        session.set_source(clip[0])
+    images = [
+        (reference.animate(f, with_extras=False).image, tested.animate(f, with_extras=False))
+        for f in clip[1:]
+    ]
+    assert all(result.backend == "openvino-mixed" for _, result in images)
+    assert psnr([r.image for _, r in images], [want for want, _ in images])[1] > 35
