@@ -36,6 +36,7 @@ class Settings:
     custom_models: list[dict[str, str]] = field(default_factory=list)
     camera: str = "auto"
     live_device: str = "auto"  # 'auto', 'cpu' or 'cuda:N' (see fomm_studio.devices)
+    live_backend: str = "auto"  # 'auto', 'torch' or an exported backend (see engine.backends.base)
     face_crop: bool = True
     mirror: bool = True
     relative: bool = True

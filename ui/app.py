@@ -9,7 +9,8 @@ without a camera, the looping sample clip. For scripted runs and CI:
 opens the real window (QT_QPA_PLATFORM=offscreen works), animates N frames with the keypoint and
 occlusion overlays on, saves a screenshot of the window, prints one JSON line of statistics and exits:
 frames, fps, camera-to-screen latency (p50/p95 ms), the device the model ran on ("cuda:0", "cpu") and
-its GPU's name, dropped frames and the mean time of each stage. `--device` (default auto: the GPU when
+its GPU's name, the backend of the last frames and their own fps (`auto` starts on torch and switches once
+the exported backend is ready), dropped frames and the mean time of each stage. `--device` (default auto: the GPU when
 torch sees one) chooses where the Live tab runs the model.
 """
 
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from fomm_studio.api import (
     AVATARS_DIR,
+    BACKEND_REQUESTS,
     DEFAULT_MODEL_ID,
     IMAGE_SUFFIXES,
     SAMPLE_DRIVING,
@@ -54,6 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--device",
         help="where the live model runs: auto (the GPU when torch sees one, else the CPU), cpu, cuda or "
         "cuda:N (default: the Live tab's last choice, auto at first)",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=BACKEND_REQUESTS,
+        help="how the CPU runs the live frame: auto (start on torch, switch to the fastest exported backend "
+        "that passes its fidelity guard), torch, or an exported backend (default: the Live tab's last choice)",
+    )
+    parser.add_argument(
+        "--no-overlays",
+        action="store_true",
+        help="scripted run without the keypoint and occlusion overlays (the occlusion overlay needs the torch "
+        "networks, so with it every frame runs on torch)",
     )
     parser.add_argument("--config", type=Path, help="FOMM config (.yaml); use with --checkpoint")
     parser.add_argument("--checkpoint", type=Path, help="checkpoint (.pth.tar) matching --config")
@@ -92,6 +106,8 @@ def check_arguments(args: argparse.Namespace, settings: Settings, registry: Mode
         settings.model_id = entry.model_id
     elif args.model is not None:
         settings.model_id = registry.get(args.model).model_id
+    if args.backend is not None:
+        settings.live_backend = args.backend
     if args.exit_after_frames is not None and args.exit_after_frames < 1:
         raise StartupError(f"--exit-after-frames must be at least 1, got {args.exit_after_frames}")
 
@@ -130,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FommError as exc:
         print(f"fomm-studio: error: {exc}", file=sys.stderr)
         return 2
-    if scripted:
+    if scripted and not args.no_overlays:
         settings.overlay_keypoints = settings.overlay_occlusion = True
     return run_gui(args, settings, registry, scripted)
 
@@ -170,6 +186,7 @@ class ScriptedRun:
         self.first_frame_at: float | None = None
         self.last_frame_at = 0.0
         self.frames = 0
+        self.backend, self.backend_since, self.backend_frames = "", 0.0, 0  # the newest frame's backend
         self.timeout = QTimer()
         self.timeout.setSingleShot(True)
         self.timeout.timeout.connect(lambda: self.finish(f"timed out after {args.timeout:.0f} s", 3))
@@ -190,12 +207,16 @@ class ScriptedRun:
         if not self.window.live.start():  # type: ignore[attr-defined]
             self.finish("could not start the live view", 1)
 
-    def _on_frame(self, _frame: object) -> None:
+    def _on_frame(self, frame: object) -> None:
         now = time.perf_counter()
         if self.first_frame_at is None:
             self.first_frame_at = now
         self.frames += 1
         self.last_frame_at = now
+        backend = getattr(frame, "backend", "torch")
+        if backend != self.backend:  # the view switched (auto: torch first, then the exported one)
+            self.backend, self.backend_since, self.backend_frames = backend, now, 0
+        self.backend_frames += 1
         if self.frames >= self.args.exit_after_frames:
             self.finish(None, 0)
 
@@ -203,7 +224,7 @@ class ScriptedRun:
         live = self.window.live  # type: ignore[attr-defined]
         worker = live.worker
         span = self.last_frame_at - (self.first_frame_at or self.last_frame_at)
-        fps = (self.frames - 1) / span if self.frames > 1 and span > 0 else 0.0
+        fps = _rate(self.frames, span)
         means = live.stats.mean_timings(last=self.frames)
         p50, p95 = live.latency_percentiles(last=self.frames)
         report = live.device_report
@@ -213,6 +234,8 @@ class ScriptedRun:
             "latency_ms": {"p50": round(p50, 1), "p95": round(p95, 1)},
             "device": report.device if report is not None else None,
             "gpu": report.name if report is not None and report.device != "cpu" else None,
+            "backend": self.backend or None,
+            "backend_fps": round(_rate(self.backend_frames, self.last_frame_at - self.backend_since), 2),
             "dropped": worker.dropped if worker else 0,
             "stage_ms": {name: round(means.get(name, 0.0), 2) for name in STAGES},
         }
@@ -236,3 +259,8 @@ class ScriptedRun:
         self.code = code
         window.close()  # type: ignore[attr-defined]
         self.app.quit()  # type: ignore[attr-defined]
+
+
+def _rate(frames: int, span: float) -> float:
+    """Frames a second over `frames` frames shown within `span` seconds (first to last)."""
+    return (frames - 1) / span if frames > 1 and span > 0 else 0.0

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
@@ -180,11 +181,18 @@ def _runner(variant: Variant, source: np.ndarray, shared: dict[ModelKey, FommMod
     return _Runner(variant, models, session)
 
 
-def measure_variants(variants: list[Variant], frames: int = 20, warmup: int = 3) -> list[LiveTiming]:
+def measure_variants(
+    variants: list[Variant], frames: int = 20, warmup: int = 3, source: np.ndarray | None = None
+) -> list[LiveTiming]:
     """Time `frames` live frames of each variant after `warmup` untimed ones, in turns. A variant whose
-    backend cannot run here gets a `LiveTiming.not_run` saying why."""
+    backend cannot run here gets a `LiveTiming.not_run` saying why. `source`: the picture animated (an
+    RGB uint8 image, resized to each config's frame size; default the synthetic clip's first frame),
+    since a backend's fidelity depends on what it animates."""
     sizes = {load_config(v.config_path).frame_size for v in variants}
     clips = {size: driving_clip(size, frames + warmup) for size in sizes}
+    if source is not None:
+        for size, clip in clips.items():
+            clip[0] = cv2.resize(source, (size, size), interpolation=cv2.INTER_AREA)
     shared: dict[ModelKey, FommModels] = {}
     runners, not_run = [], {}
     for variant in variants:

@@ -102,3 +102,24 @@ def test_bad_source_or_avatar_exits_with_one_line(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("backend", ["torch", "openvino"])
+def test_headless_run_names_the_backend_its_frames_ran_on(
+    backend, tmp_path, tiny_config_path, tiny_checkpoint, avatar_path, tiny_export
+) -> None:
+    """The chosen backend reaches the live view; without overlays the exported one animates the frames
+    once built (the tiny models' export is in the run's cache), and the JSON line says so, with the fps
+    of those frames alone."""
+    result = run_main(
+        *("--camera", "synthetic", "--avatar", str(avatar_path), "--device", "cpu"),
+        *("--config", str(tiny_config_path), "--checkpoint", str(tiny_checkpoint)),
+        *("--backend", backend, "--no-overlays", "--exit-after-frames", "60"),
+        tmp_path=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout.strip().splitlines()[-1])
+    assert stats["backend"] == backend
+    assert stats["backend_fps"] > 0
+    if backend == "torch":  # every frame on it: the same frames, the same rate
+        assert abs(stats["backend_fps"] - stats["fps"]) < 0.01

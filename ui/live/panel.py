@@ -90,8 +90,9 @@ class LivePanel(QWidget):
 
     # -- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.device_picker = DevicePicker(self.device)  # the main window puts it by the model picker
+        self.device_picker = DevicePicker(self.device, self.settings.live_backend)  # in the model bar
         self.device_picker.device_changed.connect(self._on_device_changed)
+        self.device_picker.backend_changed.connect(self._on_device_changed)
         self.gallery = AvatarGallery()
         self.gallery.avatar_selected.connect(self._on_avatar_selected)
         self.gallery.rejected.connect(self._on_avatar_rejected)
@@ -178,7 +179,8 @@ class LivePanel(QWidget):
         if avatar is None:
             self.error.emit("No avatar selected: pick one in the gallery or open an image.")
             return None
-        spec = LiveSpec(entry, self.feed_spec, self.controls.options(), avatar, SAMPLE_DRIVING, self.device)
+        options, backend = self.controls.options(), self.device_picker.backend()
+        spec = LiveSpec(entry, self.feed_spec, options, avatar, SAMPLE_DRIVING, self.device, backend=backend)
         cache, device = self.model_cache, self.device
         return loading_model_first(
             entry.model_id, lambda: cache.get(entry, device), pipeline_factory(spec, cache)
@@ -244,7 +246,7 @@ class LivePanel(QWidget):
             self.error.emit("Start the live view before recording.")
             return
         if self.record_button.isChecked():
-            path = self._output_dir() / time.strftime("fomm-live-%Y%m%d-%H%M%S.mp4")
+            path = output_dir(self.settings) / time.strftime("fomm-live-%Y%m%d-%H%M%S.mp4")
             self.controller.post(StartRecording(path, self.controls.side_by_side.isChecked()))
             self.transport.show_recording(path)
             self.status_message.emit(f"Recording to {path}", "info")
@@ -256,19 +258,20 @@ class LivePanel(QWidget):
         if not self.running:
             self.error.emit("Start the live view to take a snapshot.")
             return
-        self.controller.post(Snapshot(self._output_dir() / time.strftime("fomm-snapshot-%Y%m%d-%H%M%S.png")))
-
-    def _output_dir(self) -> Path:
-        return output_dir(self.settings)
+        self.controller.post(
+            Snapshot(output_dir(self.settings) / time.strftime("fomm-snapshot-%Y%m%d-%H%M%S.png"))
+        )
 
     def _on_vcam_toggled(self) -> None:
         self.controller.post(SetVirtualCamera(self.vcam_button.isChecked()))
 
-    def _on_device_changed(self, device: str) -> None:
-        """A new device choice: remembered, and the running view restarts on it."""
-        if device == self.device:
+    def _on_device_changed(self, _choice: str) -> None:
+        """A new device or backend choice: remembered, and the running view restarts on it."""
+        device, backend = self.device_picker.value(), self.device_picker.backend()
+        if (device, backend) == (self.device, self.settings.live_backend):
             return
         self.device = self.settings.live_device = device
+        self.settings.live_backend = backend
         if self.running:
             self.stop_and_restart()
 
@@ -309,6 +312,7 @@ class LivePanel(QWidget):
         self.output_view.set_message("")
         self.driving_view.set_caption("Driving · face" if frame.face_found else "Driving")
         self.stats.add_frame(frame.timings)
+        self.device_picker.show_backend(frame.backend)
         if frame.captured_at > 0:  # painted in this event-loop pass, right after these set_image calls
             self.latencies_ms.append((time.perf_counter() - frame.captured_at) * 1000.0)
         self.frames_shown += 1

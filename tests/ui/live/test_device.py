@@ -118,3 +118,46 @@ def test_main_device_argument_reaches_the_live_tab(monkeypatch, make_window, tin
     assert window.live.device == "cuda:1" and window.live.device_picker.value() == "cuda:1"
     with pytest.raises(FommError, match=r"'cuda:2' requested but torch sees 2 CUDA GPU"):
         check_arguments(build_parser().parse_args(["--device", "cuda:2"]), Settings(), registry)
+
+
+def test_the_backend_choice_reaches_the_live_view_is_remembered_and_shown(
+    qtbot, make_window, avatar_path, tiny_entry, tiny_export
+) -> None:
+    from fomm_studio.api import BACKEND_REQUESTS, Settings
+
+    _registry, entry = tiny_entry
+    window = make_window(Settings(model_id=entry.model_id, camera="synthetic", live_backend="torch"))
+    live, picker = window.live, window.live.device_picker
+    combo = picker.backend_combo
+    assert [combo.itemData(i) for i in range(combo.count())] == list(BACKEND_REQUESTS)
+    assert combo.itemText(0) == "Fastest available" and picker.backend() == "torch"
+    live.gallery.add(avatar_path)
+    with qtbot.waitSignal(live.frame_shown, timeout=30000):
+        assert live.start()
+    qtbot.waitUntil(lambda: picker.backend_label.text() == "runs on torch", timeout=5000)
+    combo.setCurrentIndex(combo.findData("openvino"))
+    combo.activated.emit(combo.currentIndex())  # what a user's pick emits: remembered, view restarted
+    assert live.settings.live_backend == "openvino"
+    # built in the background while torch keeps animating, then the frames move over (no overlays on)
+    qtbot.waitUntil(lambda: picker.backend_label.text() == "runs on openvino", timeout=60000)
+    live.shutdown()
+
+
+def test_a_backend_this_version_does_not_know_falls_back_to_auto(make_window, tiny_entry) -> None:
+    from fomm_studio.api import Settings
+
+    _registry, entry = tiny_entry
+    window = make_window(Settings(model_id=entry.model_id, camera="synthetic", live_backend="onnx"))
+    assert window.live.device_picker.backend() == "auto"
+
+
+def test_main_backend_argument_is_checked_and_reaches_the_settings(tiny_entry) -> None:
+    from fomm_studio.api import Settings
+    from ui.app import build_parser, check_arguments
+
+    registry, _entry = tiny_entry
+    settings = Settings()
+    check_arguments(build_parser().parse_args(["--backend", "openvino-mixed"]), settings, registry)
+    assert settings.live_backend == "openvino-mixed"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--backend", "onnx"])
