@@ -173,3 +173,20 @@ def test_open_source_parses_user_choices(tmp_path: Path) -> None:
     assert isinstance(open_feed(str(video)), VideoFileFeed)
     with pytest.raises(FeedError, match=r"nope\.mp4: video file not found"):
         open_feed(str(tmp_path / "nope.mp4"))
+
+
+def test_a_clip_can_stand_in_for_a_faster_camera(tmp_path: Path) -> None:
+    """'clip.mp4@60' paces the clip at 60 fps (benchmarks whose view must not wait for a 25 fps clip);
+    a file whose own name has an '@' still opens as itself."""
+    video = make_video(tmp_path / "clip.mp4", frames=3, audio=None)
+    fast = open_feed(f"{video}@60")
+    assert isinstance(fast, VideoFileFeed) and fast.path == video
+    with fast:
+        assert fast.fps == 60.0 and fast.read().ndim == 3
+    with open_feed(str(video)) as plain:
+        assert plain.fps != 60.0  # the clip's own rate
+    named = make_video(tmp_path / "me@home.mp4", frames=2, audio=None)
+    assert open_feed(str(named)).path == named
+    for bad in ("0", "fast", "5000"):
+        with pytest.raises(FeedError, match=r"the rate after '@' must be frames a second"):
+            open_feed(f"{video}@{bad}")
