@@ -9,6 +9,7 @@ from engine import AnimationResult, AnimationSession, FommModels, MotionOptions,
 from engine.backends.base import BACKEND_REQUESTS
 from engine.errors import FommError, MissingWeightsError
 from fomm_studio.devices import DeviceChoice, DeviceReport, concrete_device, device_choices
+from fomm_studio.diagnostics import LiveDiagnostics, diagnostics_text
 from fomm_studio.live.cropping import center_crop, plain_cropper
 from fomm_studio.live.feeds import (
     CameraLostError,
@@ -19,6 +20,7 @@ from fomm_studio.live.feeds import (
     VideoFileFeed,
 )
 from fomm_studio.live.flow_view import flow_legend
+from fomm_studio.live.hints import DEFAULT_MODEL_HINT, shows_default_model_hint
 from fomm_studio.live.launch import LiveSpec, ModelCache, make_feed, pipeline_factory
 from fomm_studio.live.messages import (
     STAGES,
@@ -44,10 +46,13 @@ from fomm_studio.live.overlays import (
     palette,
 )
 from fomm_studio.live.pipeline import FeedSetup, LivePipeline, inference_context
+from fomm_studio.live.source_info import SourceInfo
 from fomm_studio.live.virtual_camera import availability as virtual_camera_availability
 from fomm_studio.media import MediaError, VideoReader, read_image, save_png
 from fomm_studio.model_registry import (
     ASSETS_DIR,
+    DEFAULT_CHECKPOINT,
+    DEFAULT_CONFIG,
     DEFAULT_MODEL_ID,
     ModelEntry,
     ModelNotFoundError,
@@ -109,6 +114,9 @@ __all__ = [
     "AVATARS_DIR",
     "BACKEND_REQUESTS",
     "BACKGROUND_COLOR",
+    "DEFAULT_CHECKPOINT",
+    "DEFAULT_CONFIG",
+    "DEFAULT_MODEL_HINT",
     "DEFAULT_MODEL_ID",
     "IMAGE_SUFFIXES",
     "PERCEPTUAL_BACKENDS",
@@ -135,6 +143,7 @@ __all__ = [
     "FrameInspector",
     "LaunchError",
     "LaunchRequest",
+    "LiveDiagnostics",
     "LiveFrame",
     "LiveOptions",
     "LivePipeline",
@@ -159,6 +168,7 @@ __all__ = [
     "SetVirtualCamera",
     "Settings",
     "Snapshot",
+    "SourceInfo",
     "StartRecording",
     "StopRecording",
     "SyntheticFeed",
@@ -177,6 +187,7 @@ __all__ = [
     "default_animation_path",
     "default_run_dir",
     "device_choices",
+    "diagnostics_text",
     "flow_legend",
     "holds_run",
     "inference_context",
@@ -200,6 +211,7 @@ __all__ = [
     "save_settings",
     "scan_dataset_report",
     "settings_path",
+    "shows_default_model_hint",
     "status_path",
     "supervised_command",
     "terminate_training",

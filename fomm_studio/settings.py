@@ -51,6 +51,9 @@ class Settings:
     overlay_deformed: bool = False
     overlay_flow: bool = False
     record_side_by_side: bool = False
+    paste_back: bool = True  # animate a large avatar's head and paste it back at full resolution
+    align_opacity: float = 0.5  # the alignment overlay's avatar opacity (the overlay itself is not kept)
+    default_model_hint_dismissed: bool = False  # the Live tab's "built-in model, real camera" hint
     output_dir: str = ""
     window_geometry: str = ""  # base64 of QWidget.saveGeometry(), opaque here
     window_state: str = ""

@@ -6,7 +6,8 @@ import numpy as np
 import torch
 from pytest import MonkeyPatch
 
-from fomm_studio.live.feeds import CameraLostError, FrameFeed, _ContextFeed
+from fomm_studio.live.feeds import CameraLostError, FrameFeed, SyntheticFeed, _ContextFeed
+from fomm_studio.live.source_info import feed_kind
 
 
 class FlakyFeed(_ContextFeed):  # `with feed:` opens and always closes, as the real feeds
@@ -23,6 +24,7 @@ class FlakyFeed(_ContextFeed):  # `with feed:` opens and always closes, as the r
         self.fail_after, self.recover_after = fail_after, recover_after
         self.attempts = 0
         self.fps: float | None = inner.fps
+        self.kind = feed_kind(inner)
 
     def open(self) -> None:
         self.inner.open()
@@ -36,6 +38,17 @@ class FlakyFeed(_ContextFeed):  # `with feed:` opens and always closes, as the r
 
     def close(self) -> None:
         self.inner.close()
+
+
+class WebcamStandIn(SyntheticFeed):
+    """The synthetic face, reporting itself as a real camera (what a webcam's `CameraFeed` says): the
+    tests have no webcam, and the app treats a camera differently (the default model's hint)."""
+
+    kind = "camera"
+
+    def __init__(self, size: int = 96):
+        super().__init__(size=size, fps=30.0, realtime=False)
+        self.name = "camera 0"
 
 
 def stub_gpus(monkeypatch: MonkeyPatch, names: tuple[str, ...], current: int = 0) -> None:

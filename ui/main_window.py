@@ -29,6 +29,7 @@ from fomm_studio.api import (
     save_settings,
 )
 from ui.animate.panel import AnimatePanel
+from ui.hint_actions import connect_default_model_hint
 from ui.live.panel import LivePanel
 from ui.model_checks import check_models_task
 from ui.shortcuts import animate_keys, bind, keeps_key, live_keys
@@ -305,6 +306,7 @@ class MainWindow(QMainWindow):
         self.live.stats_text.connect(self.stats_label.setText)
         self.live.model_failed.connect(self._on_model_failed)
         self.train.use_in_live.connect(self.use_run_checkpoint)
+        connect_default_model_hint(self)  # the Live tab's hint leads to the picker or the Train tab
 
     def use_run_checkpoint(self, run_dir: Path, checkpoint: Path) -> ModelEntry | None:
         """Register a training run's checkpoints and switch the Live tab to `checkpoint`."""

@@ -26,9 +26,15 @@ Keys = Mapping[str, Callable[[], object]]
 
 
 def live_keys(live: LivePanel) -> Keys:
-    """The Live tab's single keys (transport, overlays, crop nudges)."""
-    controls = live.controls
+    """The Live tab's single keys (transport, overlays, avatars 1-9 and Left/Right, crop nudges on
+    Shift+arrows)."""
+    controls, gallery = live.controls, live.gallery
+    avatars = {str(n): (lambda n=n: gallery.select_number(n)) for n in range(1, 10)}
     return {
+        **avatars,
+        "Left": lambda: gallery.cycle(-1),
+        "Right": lambda: gallery.cycle(1),
+        "A": controls.align_bar.toggle.toggle,
         "Space": live.toggle_running,
         "C": live.calibrate,
         "R": live.record_button.click,
@@ -42,10 +48,10 @@ def live_keys(live: LivePanel) -> Keys:
         "F": lambda: controls.toggle("face_crop"),
         "X": lambda: controls.toggle("mirror"),
         "Ctrl+O": live.gallery.open_dialog,
-        "Left": lambda: controls.nudge(dx=-0.02),
-        "Right": lambda: controls.nudge(dx=0.02),
-        "Up": lambda: controls.nudge(dy=-0.02),
-        "Down": lambda: controls.nudge(dy=0.02),
+        "Shift+Left": lambda: controls.nudge(dx=-0.02),
+        "Shift+Right": lambda: controls.nudge(dx=0.02),
+        "Shift+Up": lambda: controls.nudge(dy=-0.02),
+        "Shift+Down": lambda: controls.nudge(dy=0.02),
         "+": lambda: controls.nudge(dzoom=10),
         "=": lambda: controls.nudge(dzoom=10),
         "-": lambda: controls.nudge(dzoom=-10),

@@ -115,6 +115,8 @@ class Pacer:
 class CameraFeed(_ContextFeed):
     """A webcam through `cv2.VideoCapture`; optional requested capture size."""
 
+    kind = "camera"  # what `source_info.feed_kind` reports: a real face is in front of it
+
     def __init__(self, index: int, width: int | None = None, height: int | None = None):
         self.index = index
         self.name = f"camera {index}"
@@ -156,6 +158,8 @@ class CameraFeed(_ContextFeed):
 class VideoFileFeed(_ContextFeed):
     """A video file played at its own frame rate, at `fps` (a faster camera's stand-in: benchmarks whose
     live view must not wait for a 25 fps clip), or as fast as possible; looping by default."""
+
+    kind = "video"
 
     def __init__(self, path: str | Path, loop: bool = True, realtime: bool = True, fps: float | None = None):
         self.path = Path(path)
@@ -219,6 +223,8 @@ class SyntheticFeed(_ContextFeed):
     it turns, nods, blinks and talks in a seamless loop of ten seconds at 30 fps. Frame i is a pure
     function of (size, seed, i).
     """
+
+    kind = "synthetic"
 
     def __init__(self, size: int = 256, fps: float = 30.0, seed: int = DEFAULT_SEED, realtime: bool = True):
         if size < 16:

@@ -20,6 +20,7 @@ from fomm_studio.live.face_tracking import FaceCropper
 from fomm_studio.live.feeds import CameraFeed, FeedError, FrameFeed, VideoFileFeed, open_feed
 from fomm_studio.live.messages import LiveOptions
 from fomm_studio.live.pipeline import FeedSetup, LivePipeline
+from fomm_studio.live.source_info import feed_kind
 
 
 class AutoFeed:
@@ -34,6 +35,11 @@ class AutoFeed:
     @property
     def fps(self) -> float | None:
         return None if self._inner is None else self._inner.fps
+
+    @property
+    def kind(self) -> str:
+        """The kind of the feed it opened ('camera' or 'video'); 'other' before it opened one."""
+        return feed_kind(self._inner)
 
     def open(self) -> None:
         camera = CameraFeed(self.camera_index)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from engine import MotionOptions
 from fomm_studio.live.overlays import OverlayOptions, Panes
+from fomm_studio.live.source_info import SourceInfo
 
 STAGES = ("capture", "crop", "keypoints", "generator", "display")
 
@@ -26,6 +27,7 @@ class LiveOptions:
     smoothing_strength: float = 0.5
     overlays: OverlayOptions = field(default_factory=OverlayOptions)
     paste_back: bool = True  # an avatar larger than the model's frame: animate its head, keep its size
+    align_opacity: float = 0.0  # > 0: the avatar drawn over the driving pane at this opacity (aligning)
 
     @property
     def motion(self) -> MotionOptions:
@@ -112,6 +114,8 @@ class LiveFrame:
     recording: bool
     captured_at: float = 0.0  # time.perf_counter() when the camera frame was read: latency starts here
     backend: str = "torch"  # what ran this frame's networks (see engine.backends)
+    source: SourceInfo | None = None  # what drives the view (a real camera or not, its mode)
+    alignment: float | None = None  # mean driving-to-avatar keypoint distance, % of the frame side
 
 
 @dataclass(frozen=True)

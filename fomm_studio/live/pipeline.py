@@ -21,6 +21,7 @@ import torch
 from engine import AnimationSession, FommModels
 from engine.errors import FommError
 from fomm_studio.devices import DeviceReport, device_report
+from fomm_studio.live.alignment import alignment_error, blend_avatar
 from fomm_studio.live.backend_switch import BackendSwitch
 from fomm_studio.live.capture import Captured, CaptureLoop
 from fomm_studio.live.cropping import CropperLike, plain_cropper
@@ -41,8 +42,9 @@ from fomm_studio.live.messages import (
 )
 from fomm_studio.live.overlays import Panes, compose_panes, fit_display, resize_to
 from fomm_studio.live.paste_back import PasteBack, prepare_paste_back
-from fomm_studio.live.recorder import Recorder
+from fomm_studio.live.recorder import Recorder, save_snapshot
 from fomm_studio.live.smoothing import KeypointSmoother
+from fomm_studio.live.source_info import SourceInfo, feed_kind
 from fomm_studio.live.virtual_camera import VirtualCamera
 from fomm_studio.media import read_image
 
@@ -114,6 +116,7 @@ class LivePipeline:
         self._avatar_display: np.ndarray | None = None
         self._avatar_image: np.ndarray | None = None  # the avatar as the user gave it
         self._paste: PasteBack | None = None
+        self._frame_size = (0, 0)  # (width, height) of the last frame read, before the crop
 
     def device_report(self) -> DeviceReport:
         """Where this pipeline's models run and what one frame costs them (shown next to the model)."""
@@ -255,6 +258,9 @@ class LivePipeline:
             output = self._paste.paste(result.image)
             if not self.options.overlays.any:  # overlays stay on the crop the model sees
                 panes = replace(panes, output=fit_display(output, self.display_size))
+        if self.options.align_opacity > 0:  # aligning: the avatar over the driving crop
+            blended = blend_avatar(panes.driving, self._avatar_display, self.options.align_opacity)
+            panes = replace(panes, driving=blended)
         self._outputs(output, crop, panes)
         t4 = time.perf_counter()
         keypoints = result.timings.get("keypoints", 0.0)
@@ -275,7 +281,16 @@ class LivePipeline:
             self.recorder is not None,
             captured.captured_at,
             result.backend,
+            self.source_info(),
+            alignment_error(result.kp_source.value, result.kp_driving.value),
         )
+
+    def source_info(self) -> SourceInfo:
+        """What drives the view now: a real camera or not, its frame size and rate."""
+        feed = self.feed
+        if feed is None:
+            return SourceInfo("other", self.feed_spec)
+        return SourceInfo(feed_kind(feed), feed.name, *self._frame_size, feed.fps)
 
     def _next_crop(self) -> Captured:
         """The newest crop of the capture thread, or (not pipelined) one read and cropped now."""
@@ -298,6 +313,7 @@ class LivePipeline:
     def _crop(self, frame: np.ndarray) -> tuple[np.ndarray, bool]:
         """Mirror and crop with the current options (read at call time: on the capture thread when
         pipelined, where a new options object simply takes effect from the next frame)."""
+        self._frame_size = frame.shape[1], frame.shape[0]
         if self.options.mirror:
             frame = frame[:, ::-1]
         crop, found = self.cropper(frame, self.options.face_crop, self.options.zoom, self.options.offset)
@@ -307,23 +323,13 @@ class LivePipeline:
         """Feed the recorder, the snapshot and the virtual camera with the clean (overlay-free) output."""
         if self._snapshot_path is not None:
             path, self._snapshot_path = self._snapshot_path, None
-            self._save_snapshot(path, image)
+            self.notices.append(save_snapshot(path, image))
         if self.recorder is not None:
             self._record(image, crop)
         if self._virtual_camera is not None:
             self._virtual_camera.send(fit_display(image, self.display_size))
 
     # -- outputs -------------------------------------------------------------------------------
-    def _save_snapshot(self, path: Path, image: np.ndarray) -> None:
-        from fomm_studio.media import save_png
-
-        try:
-            save_png(path, image)
-        except (FommError, OSError) as exc:
-            self.notices.append(Notice("error", f"Snapshot failed: {exc}"))
-        else:
-            self.notices.append(Notice("info", f"Snapshot saved: {path}"))
-
     def start_recording(self, path: Path, side_by_side: bool = False, fps: float = 25.0) -> None:
         """Record at a fixed frame rate; each frame lasts until the next one (wall-clock time)."""
         self.stop_recording()

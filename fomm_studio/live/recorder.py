@@ -19,6 +19,8 @@ from typing import Protocol
 import numpy as np
 
 from engine.errors import FommError
+from fomm_studio.live.messages import Notice
+from fomm_studio.media import save_png
 
 log = logging.getLogger(__name__)
 
@@ -163,3 +165,12 @@ class Recorder:
                 self._queue.get_nowait()
             except queue.Empty:
                 return
+
+
+def save_snapshot(path: Path, image: np.ndarray) -> Notice:
+    """Save one output frame as a PNG; the notice says where, or why it failed."""
+    try:
+        save_png(path, image)
+    except (FommError, OSError) as exc:
+        return Notice("error", f"Snapshot failed: {exc}")
+    return Notice("info", f"Snapshot saved: {path}")

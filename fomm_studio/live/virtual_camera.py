@@ -1,8 +1,9 @@
-"""Optional virtual camera output (pyvirtualcam), so the avatar can be a webcam in video calls.
+"""Virtual camera output (pyvirtualcam), so the avatar can be a webcam in video calls.
 
-pyvirtualcam is an optional dependency (`pip install pyvirtualcam`) and also needs a backend:
-v4l2loopback on Linux, OBS Studio's virtual camera on Windows and macOS. `availability()` says
-which part is missing, so the GUI can disable its button with a useful tooltip.
+pyvirtualcam is installed with the app, but it also needs a backend the operating system provides:
+v4l2loopback on Linux, OBS Studio's virtual camera on macOS, OBS Studio or Unity Capture on Windows.
+`availability()` says which part is missing (on Linux it can look for the loopback device; elsewhere
+only starting the camera tells), and a camera that cannot start names what to install for this OS.
 """
 
 from __future__ import annotations
@@ -30,21 +31,42 @@ class Availability:
     reason: str
 
 
+LINUX_BACKEND = (
+    "install v4l2loopback and load it: sudo apt install v4l2loopback-dkms && "
+    "sudo modprobe v4l2loopback exclusive_caps=1"
+)
+MACOS_BACKEND = (
+    "install OBS Studio 26.1 or newer (obsproject.com) and start its Virtual Camera once, so macOS "
+    "registers it"
+)
+WINDOWS_BACKEND = (
+    "install OBS Studio 26.0 or newer (obsproject.com; its Virtual Camera) or Unity Capture "
+    "(github.com/schellingb/UnityCapture)"
+)
+
+
+def backend_hint(platform: str | None = None) -> str:
+    """What to install on `platform` (`sys.platform` by default) for pyvirtualcam to have a backend."""
+    platform = sys.platform if platform is None else platform
+    if platform == "darwin":
+        return MACOS_BACKEND
+    if platform in ("win32", "cygwin"):
+        return WINDOWS_BACKEND
+    return LINUX_BACKEND
+
+
 def availability() -> Availability:
     """Whether a virtual camera can be started here, and if not, what to install."""
     if importlib.util.find_spec("pyvirtualcam") is None:
         return Availability(
             False,
-            "Virtual camera needs the pyvirtualcam package: pip install pyvirtualcam "
-            "(plus v4l2loopback on Linux or OBS Studio on Windows/macOS).",
+            "Virtual camera needs the pyvirtualcam package (pip install pyvirtualcam), then "
+            f"{backend_hint()}.",
         )
     if sys.platform.startswith("linux") and not _loopback_devices():
-        return Availability(
-            False,
-            "No v4l2loopback device found: sudo apt install v4l2loopback-dkms && "
-            "sudo modprobe v4l2loopback exclusive_caps=1",
-        )
-    return Availability(True, "Send the animated output to a virtual webcam")
+        return Availability(False, f"No v4l2loopback device found: {LINUX_BACKEND}")
+    needs = "" if sys.platform.startswith("linux") else f" (needs a backend: {backend_hint()})"
+    return Availability(True, f"Send the animated output to a virtual webcam{needs}")
 
 
 def _loopback_devices() -> list[str]:
@@ -72,8 +94,10 @@ class VirtualCamera:
 
         try:
             self._camera: Any = pyvirtualcam.Camera(width=width, height=height, fps=fps)
-        except RuntimeError as exc:
-            raise VirtualCameraError(f"virtual camera could not start: {exc}") from exc
+        except RuntimeError as exc:  # pyvirtualcam's "no backend found", a busy device, ...
+            raise VirtualCameraError(
+                f"virtual camera could not start: {str(exc).rstrip('.')}. To get one, {backend_hint()}"
+            ) from exc
         self.device = str(self._camera.device)
         self.size = (width, height)
 

@@ -219,7 +219,7 @@ def test_single_keys_belong_to_their_tab_and_a_focused_input_keeps_its_keys(
     window.tabs.setCurrentWidget(live)
     window.tabs.setFocus()
     qtbot.keyClick(window, "K")
-    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)  # arrows pick avatars
     assert controls.overlay_checks["keypoints"].isChecked() and controls.offset[0] > 0
     offset = controls.offset
     controls.zoom.setFocus()  # the zoom slider keeps the arrow keys

@@ -33,6 +33,7 @@ from fomm_studio.api import (
     Settings,
     output_dir,
 )
+from ui.live.alignment_bar import AlignmentBar
 from ui.widgets.columns import fit_column
 from ui.widgets.legends import OVERLAY_TIPS, OverlayLegend
 
@@ -40,6 +41,12 @@ ADAPT_SCALE_TIP = (
     "Scale the driving motion by the ratio of the avatar's and the driving face's keypoint spread "
     "(the paper's Sec. 3.4). Helps when the two faces differ in size; can exaggerate motion when the "
     "keypoints cluster on one of them, so it is off by default."
+)
+
+PASTE_BACK_TIP = (
+    "For an avatar larger than the model's frame: animate a square around its face and paste it back "
+    "into the whole picture, so the output keeps the avatar's resolution. Off: the whole picture is "
+    "shrunk to the model's frame."
 )
 
 SOURCE_CHOICES = (
@@ -69,6 +76,8 @@ class LiveControls(QScrollArea):
         super().__init__(parent)
         self.settings = settings
         self.offset = (0.0, 0.0)
+        self.align_bar = AlignmentBar(settings)  # the Live tab places it under its panes
+        self.align_bar.changed.connect(self._emit)
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(0, 0, 6, 0)
@@ -107,11 +116,13 @@ class LiveControls(QScrollArea):
         group = QGroupBox("Framing")
         self.face_crop = self._check("Follow face (F)", self.settings.face_crop)
         self.mirror = self._check("Mirror (X)", self.settings.mirror)
+        self.paste_back = self._check("Full-resolution paste-back", self.settings.paste_back)
+        self.paste_back.setToolTip(PASTE_BACK_TIP)
         self.zoom = QSlider(Qt.Orientation.Horizontal)
         self.zoom.setRange(100, 300)
         # Clamped: a hand-edited settings file may say 1e308.
         self.zoom.setValue(int(min(max(self.settings.zoom, 1.0), 3.0) * 100))
-        self.zoom.setToolTip("Zoom into the crop (+ / -); arrow keys move it")
+        self.zoom.setToolTip("Zoom into the crop (+ / -); Shift + arrow keys move it")
         self.zoom.valueChanged.connect(self._emit)
         reset = QPushButton("Reset framing")
         reset.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -119,6 +130,7 @@ class LiveControls(QScrollArea):
         form = QFormLayout(group)
         form.addRow(self.face_crop)
         form.addRow(self.mirror)
+        form.addRow(self.paste_back)
         form.addRow("Zoom", self.zoom)
         form.addRow(reset)
         return group
@@ -204,6 +216,8 @@ class LiveControls(QScrollArea):
             smoothing=self.smoothing.isChecked(),
             smoothing_strength=self.smoothing_strength.value() / 100.0,
             overlays=overlays,
+            paste_back=self.paste_back.isChecked(),
+            align_opacity=self.align_bar.opacity(),
         )
 
     def toggle(self, name: str) -> None:
@@ -241,6 +255,7 @@ class LiveControls(QScrollArea):
             o.adapt_scale,
         )
         s.smoothing, s.smoothing_strength = o.smoothing, o.smoothing_strength
+        s.paste_back = o.paste_back
         for key in self.overlay_checks:
             setattr(s, f"overlay_{key}", getattr(o.overlays, key))
         s.record_side_by_side = self.side_by_side.isChecked()

@@ -108,6 +108,19 @@ class AvatarGallery(QWidget):
         item = self.list.currentItem()
         return None if item is None else Path(item.data(Qt.ItemDataRole.UserRole))
 
+    def select_number(self, number: int) -> bool:
+        """Select the `number`-th avatar (1-based, as the keys 1-9); False when there is none."""
+        if not 1 <= number <= self.list.count():
+            return False
+        self.list.setCurrentRow(number - 1)
+        return True
+
+    def cycle(self, step: int) -> None:
+        """Select the next (`step` 1) or previous (-1) avatar, wrapping around the ends."""
+        count = self.list.count()
+        if count:
+            self.list.setCurrentRow((max(self.list.currentRow(), 0) + step) % count)
+
     def open_dialog(self) -> None:
         pattern = " ".join(f"*{s}" for s in IMAGE_SUFFIXES)
         name, _ = QFileDialog.getOpenFileName(

@@ -38,6 +38,8 @@ from fomm_studio.api import (
 )
 from ui.live.controls import LiveControls
 from ui.live.device_picker import DevicePicker
+from ui.live.extras import live_extras
+from ui.live.feedback import show_notice, show_source_state
 from ui.live.gallery import AvatarGallery
 from ui.live.stats_panel import StatsPanel
 from ui.live.transport import TransportBar, accept_drag, handle_drop, lay_out_live_panel, p50_p95
@@ -119,6 +121,7 @@ class LivePanel(QWidget):
             bar.vcam_button,
             bar.rec_label,
         )
+        self.model_hint, self.diagnostics_button = live_extras(self)  # over and under the panes
         lay_out_live_panel(self, (self.driving_view, self.avatar_view, self.output_view))
 
     # -- running --------------------------------------------------------------------------------
@@ -232,6 +235,7 @@ class LivePanel(QWidget):
 
     # -- commands -------------------------------------------------------------------------------
     def calibrate(self) -> None:
+        self.controls.align_bar.stop_aligning()  # the pose is taken: the overlay has done its job
         self.controller.post(Calibrate())
         self.status_message.emit("Calibrated: the next frame is the neutral pose", "info")
 
@@ -334,25 +338,10 @@ class LivePanel(QWidget):
         return p50_p95(list(self.latencies_ms)[-last:] if last else list(self.latencies_ms))
 
     def _on_source_state(self, state: str, text: str) -> None:
-        if state == "ok":
-            self.driving_view.set_message("")
-            self.status_message.emit(f"Source: {text}", "info")
-        elif state == "starting":
-            self.output_view.set_message(text, "info")
-            self.status_message.emit(text, "info")
-        else:
-            self.driving_view.set_message(text, "warn")
-            self.status_message.emit(text, "warn")
-        if state != "starting" and self.output_view.message_kind == "info":
-            self.output_view.set_message("")  # "Loading model…" is over once the source is tried
+        show_source_state(self, state, text)
 
     def _on_notice(self, notice: Notice) -> None:
-        if notice.kind == "error":
-            self.error.emit(notice.text)
-        elif notice.kind == "avatar":
-            self.status_message.emit(f"Avatar: {notice.text}", "info")
-        else:
-            self.status_message.emit(notice.text, "info")
+        show_notice(self, notice)
 
     def _on_failed(self, text: str) -> None:
         self._failure = text

@@ -78,16 +78,23 @@ class TransportBar(QWidget):
 
 
 def lay_out_live_panel(panel: LivePanel, views: tuple[QWidget, ...]) -> None:
-    """Gallery | (the three panes over the transport row, above the stats) | controls."""
+    """Gallery | (the default model's hint, the three panes, the transport row and the alignment /
+    diagnostics row, above the stats) | controls."""
     center = QWidget()
     center_layout = QVBoxLayout(center)
     center_layout.setContentsMargins(0, 0, 0, 0)
+    center_layout.addWidget(panel.model_hint)
     panes = QHBoxLayout()
     panes.setSpacing(8)
     for view in views:
         panes.addWidget(view, 1)
     center_layout.addLayout(panes, 5)
     center_layout.addWidget(panel.transport)
+    tools = QHBoxLayout()
+    tools.addWidget(panel.controls.align_bar)
+    tools.addStretch(1)
+    tools.addWidget(panel.diagnostics_button)
+    center_layout.addLayout(tools)
     splitter = QSplitter(Qt.Orientation.Vertical)
     splitter.addWidget(center)
     splitter.addWidget(panel.stats)

@@ -107,3 +107,47 @@ def test_live_pipeline_reports_a_camera_that_cannot_start(
     notices = tiny_pipeline.take_notices()
     assert [n.kind for n in notices] == ["error"] and "device busy" in notices[0].text
     tiny_pipeline.close()
+
+
+@pytest.mark.parametrize(
+    ("platform", "names"),
+    [
+        ("linux", ("v4l2loopback-dkms", "modprobe v4l2loopback")),
+        ("darwin", ("OBS Studio 26.1", "Virtual Camera")),
+        ("win32", ("OBS Studio 26.0", "Unity Capture")),
+    ],
+)
+def test_a_camera_without_a_backend_names_what_to_install_on_this_os(
+    fake_pyvirtualcam: type[FakeCamera],
+    monkeypatch: pytest.MonkeyPatch,
+    platform: str,
+    names: tuple[str, ...],
+) -> None:
+    monkeypatch.setattr(virtual_camera.sys, "platform", platform)
+    fake_pyvirtualcam.fail_with = "No camera registered. Did you install any camera?"  # pyvirtualcam's words
+    with pytest.raises(VirtualCameraError) as caught:
+        VirtualCamera(64, 64, 25.0)
+    message = str(caught.value)
+    assert message.startswith("virtual camera could not start: No camera registered")
+    assert all(name in message for name in names)
+    others = {"linux": "OBS", "darwin": "Unity Capture", "win32": "v4l2loopback"}
+    assert others[platform] not in message  # only this OS's advice
+
+
+def test_the_tooltip_names_the_backend_this_os_needs(
+    fake_pyvirtualcam: type[FakeCamera], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(virtual_camera.sys, "platform", "darwin")
+    state = availability()
+    assert state.available and "OBS Studio" in state.reason and "v4l2loopback" not in state.reason
+    monkeypatch.setattr(virtual_camera.importlib.util, "find_spec", lambda _name: None)
+    state = availability()
+    assert not state.available and "pip install pyvirtualcam" in state.reason and "OBS Studio" in state.reason
+
+
+def test_pyvirtualcam_is_a_dependency_of_the_app() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "pyproject.toml").read_text()
+    dependencies = text.split("dependencies = [", 1)[1].split("]", 1)[0]  # [project] dependencies
+    assert '"pyvirtualcam>=' in dependencies
