@@ -8,6 +8,7 @@ from __future__ import annotations
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
 from engine.backends.base import BACKEND_REQUESTS
 from engine.errors import FommError, MissingWeightsError
+from fomm_studio.config_catalog import ConfigMatch
 from fomm_studio.devices import DeviceChoice, DeviceReport, concrete_device, device_choices
 from fomm_studio.live.cropping import center_crop, plain_cropper
 from fomm_studio.live.feeds import (
@@ -125,6 +126,7 @@ __all__ = [
     "ChangeFeed",
     "CheckpointRow",
     "Command",
+    "ConfigMatch",
     "DeviceChoice",
     "DeviceReport",
     "FeedError",
