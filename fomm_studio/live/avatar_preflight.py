@@ -225,9 +225,39 @@ def _verdict(score: AvatarScore, issues: list[str]) -> str:
 
 def score_avatar_file(path: str | Path, model_size: int = 256, paste_back: bool = True) -> AvatarScore:
     """`score_avatar` of an image file; a file that is no image raises the reader's `MediaError`."""
+    return check_avatar_file(path, model_size, paste_back).score
+
+
+@dataclass(frozen=True)
+class AvatarCheck:
+    """A scored avatar file with a thumbnail to show the verdict on (`scale`: thumbnail / avatar)."""
+
+    path: Path
+    score: AvatarScore
+    thumbnail: np.ndarray
+    scale: float
+
+
+def check_avatar_file(
+    path: str | Path, model_size: int = 256, paste_back: bool = True, thumbnail_side: int = 160
+) -> AvatarCheck:
+    """Read, score and shrink an avatar in one go (for a worker thread: it reads the file)."""
     from fomm_studio.media import read_image
 
-    return score_avatar(read_image(path), model_size, paste_back)
+    image = read_image(path)
+    scale = min(1.0, thumbnail_side / max(image.shape[:2]))
+    size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    thumbnail = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if scale < 1.0 else image
+    return AvatarCheck(Path(path), score_avatar(image, model_size, paste_back), thumbnail, scale)
+
+
+def save_suggested_crop(path: str | Path, region: PasteRegion, folder: str | Path) -> Path:
+    """Write the suggested crop of the avatar at `path` as `<folder>/<stem>-crop.png` (atomically); the
+    user's own file is left as it is."""
+    from fomm_studio.media import read_image, save_png
+
+    source = Path(path)
+    return save_png(Path(folder) / f"{source.stem}-crop.png", cropped(read_image(source), region))
 
 
 def cropped(image: np.ndarray, region: PasteRegion) -> np.ndarray:

@@ -92,7 +92,7 @@ class LivePanel(QWidget):
     def _build(self) -> None:
         self.device_picker = DevicePicker(self.device)  # the main window puts it by the model picker
         self.device_picker.device_changed.connect(self._on_device_changed)
-        self.gallery = AvatarGallery()
+        self.gallery = AvatarGallery(lambda: self._output_dir() / "avatars")  # + the avatar preflight
         self.gallery.avatar_selected.connect(self._on_avatar_selected)
         self.gallery.rejected.connect(self._on_avatar_rejected)
         self.driving_view = ImageView("Driving")
@@ -213,7 +213,7 @@ class LivePanel(QWidget):
 
     def shutdown(self) -> bool:
         """Stop and join the worker thread (window closing)."""
-        ok = self.controller.shutdown()
+        ok = all([self.controller.shutdown(), self.gallery.check.shutdown()])
         self._set_running_ui(False)
         return ok
 
