@@ -80,3 +80,24 @@ def test_a_dropped_checkpoint_of_no_config_is_refused_with_one_status_line(
     assert "fits none of the packaged configs (10 keypoints" in text and "\n" not in text
     assert not [box for box in window.findChildren(QMessageBox) if box.isVisible()]
     assert [window.model_combo.itemText(i) for i in range(window.model_combo.count())] == before
+
+
+def test_open_model_offers_a_checkpoint_alone(qtbot, make_window, lite_copy, monkeypatch) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window()
+    asked: list[str] = []
+
+    def pick(_parent, title, *_args):
+        asked.append(title)
+        return str(lite_copy), ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", pick)
+    assert window.open_button.menu().actions() == [
+        window.model_bar.open_checkpoint_action,
+        window.model_bar.open_pair_action,
+    ]
+    window.model_bar.open_checkpoint_action.trigger()
+    assert asked == ["Open FOMM checkpoint"]  # one dialog: no config asked for
+    qtbot.waitUntil(lambda: window.current_model().checkpoint_path == lite_copy, timeout=30000)
+    assert window.model_combo.currentText() == "my-model.pth.tar [lite-256]"
