@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -66,10 +68,27 @@ def load_models(
 
     Every tensor must fit (strict); a mismatch raises `CheckpointMismatchError` listing the keys.
     """
-    config = load_config(config_path)
-    models = build_models(config, with_discriminator=with_discriminator, device="cpu")
+    models = build_models(load_config(config_path), with_discriminator=with_discriminator, device="cpu")
     if checkpoint_path is not None:
         load_weights(models, checkpoint_path)
+    return _placed(models, device)
+
+
+def models_from_checkpoint(
+    config_path: str | Path,
+    checkpoint: Mapping[str, Any],
+    path: str | Path,
+    device: str | torch.device = "cpu",
+) -> FommModels:
+    """As `load_models`, from a checkpoint already read (`load_checkpoint(path)`), so a caller that
+    looked at its tensors first (to pick the config) does not read the file twice."""
+    models = build_models(load_config(config_path), device="cpu")
+    apply_weights(models, checkpoint, path)
+    return _placed(models, device)
+
+
+def _placed(models: FommModels, device: str | torch.device) -> FommModels:
+    """Move the networks to `device` and switch them to eval mode."""
     models.device = resolve_device(device)
     models.kp_detector.to(models.device)
     models.generator.to(models.device)
@@ -80,7 +99,11 @@ def load_models(
 
 def load_weights(models: FommModels, checkpoint_path: str | Path) -> None:
     """Load a checkpoint's model entries into already built models (strict, all or nothing)."""
-    checkpoint = load_checkpoint(checkpoint_path)
+    apply_weights(models, load_checkpoint(checkpoint_path), checkpoint_path)
+
+
+def apply_weights(models: FommModels, checkpoint: Mapping[str, Any], checkpoint_path: str | Path) -> None:
+    """Load the model entries of a checkpoint already read from `checkpoint_path` (strict)."""
     entries = model_state_dicts(checkpoint, checkpoint_path)
     load_state_dict_strict(models.kp_detector, entries["kp_detector"], "kp_detector", checkpoint_path)
     load_state_dict_strict(models.generator, entries["generator"], "generator", checkpoint_path)

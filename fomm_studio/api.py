@@ -8,8 +8,10 @@ from __future__ import annotations
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
 from engine.backends.base import BACKEND_REQUESTS
 from engine.errors import FommError, MissingWeightsError
+from fomm_studio.config_catalog import ConfigMatch
 from fomm_studio.devices import DeviceChoice, DeviceReport, concrete_device, device_choices
 from fomm_studio.diagnostics import LiveDiagnostics, diagnostics_text
+from fomm_studio.live.avatar_preflight import AvatarCheck, check_avatar_file, save_suggested_crop
 from fomm_studio.live.cropping import center_crop, plain_cropper
 from fomm_studio.live.feeds import (
     CameraLostError,
@@ -64,6 +66,7 @@ from fomm_studio.offline.landmarks import check_landmark_weights
 from fomm_studio.settings import (
     Settings,
     default_animation_path,
+    default_output_dir,
     load_settings,
     output_dir,
     save_settings,
@@ -128,11 +131,13 @@ __all__ = [
     "AnimationJob",
     "AnimationResult",
     "AnimationSession",
+    "AvatarCheck",
     "Calibrate",
     "CameraLostError",
     "ChangeFeed",
     "CheckpointRow",
     "Command",
+    "ConfigMatch",
     "DeviceChoice",
     "DeviceReport",
     "FeedError",
@@ -178,6 +183,7 @@ __all__ = [
     "VideoReader",
     "build_command",
     "center_crop",
+    "check_avatar_file",
     "check_edits",
     "check_landmark_weights",
     "colormap_bar",
@@ -185,6 +191,7 @@ __all__ = [
     "concrete_device",
     "cuda_device_count",
     "default_animation_path",
+    "default_output_dir",
     "default_run_dir",
     "device_choices",
     "diagnostics_text",
@@ -209,6 +216,7 @@ __all__ = [
     "run_edits",
     "save_png",
     "save_settings",
+    "save_suggested_crop",
     "scan_dataset_report",
     "settings_path",
     "shows_default_model_hint",

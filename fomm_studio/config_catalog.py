@@ -11,15 +11,17 @@ checkpoint's file name echoes wins (`vox-adv-cpk` -> `vox-adv-256`), else the fi
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from engine import build_models, load_checkpoint, load_config
+from engine import FommModels, build_models, load_checkpoint, load_config, load_models
 from engine.checkpoint import model_state_dicts
 from engine.errors import FommError
+from engine.models import models_from_checkpoint
 from fomm_studio.paths import CONFIGS_DIR
 
 # The originals first (in the order of the authors' README), then ours.
@@ -49,6 +51,12 @@ class ConfigMatch:
     name: str
     path: Path
     note: str | None = None
+
+    @property
+    def message(self) -> str:
+        """The line a command prints: which config was chosen, and how a tie was broken."""
+        text = f"config: {self.name} (detected from the checkpoint)"
+        return text if self.note is None else f"{text}; {self.note}"
 
 
 def packaged_configs() -> dict[str, Path]:
@@ -101,8 +109,13 @@ def describe_checkpoint(layouts: dict[str, Layout]) -> str:
 
 def detect_config(checkpoint_path: str | Path) -> ConfigMatch:
     """The packaged config the checkpoint was trained with; `NoConfigFitsError` says what it looks like."""
+    return config_of(load_checkpoint(checkpoint_path), checkpoint_path)
+
+
+def config_of(checkpoint: Mapping[str, Any], checkpoint_path: str | Path) -> ConfigMatch:
+    """`detect_config` of a checkpoint already read from `checkpoint_path` (its name breaks ties)."""
     path = Path(checkpoint_path)
-    entries = model_state_dicts(load_checkpoint(path), path)
+    entries = model_state_dicts(checkpoint, path)
     layouts = {
         module: _layout(sd) for module, sd in entries.items() if module in ("kp_detector", "generator")
     }
@@ -113,7 +126,7 @@ def detect_config(checkpoint_path: str | Path) -> ConfigMatch:
     if not fitting:
         raise NoConfigFitsError(
             f"{path}: fits none of the packaged configs ({describe_checkpoint(layouts)}); "
-            "open it with its own YAML config (model picker 'Open config + checkpoint...' or --config)"
+            "open it with its own YAML config (model picker 'Open model > Config + checkpoint' or --config)"
         )
     if len(fitting) > 1 and "discriminator" in full:  # e.g. vox-256 vs vox-adv-256 (spectral norm)
         fitting = [n for n in fitting if _fits(full, _config_layouts(n))] or fitting
@@ -133,5 +146,16 @@ def resolve_config_for(
     if config_path is not None:
         return Path(config_path), None
     match = detect_config(checkpoint_path)
-    message = f"config: {match.name} (detected from the checkpoint)"
-    return match.path, message if match.note is None else f"{message}; {match.note}"
+    return match.path, match.message
+
+
+def load_with_detected_config(
+    checkpoint_path: str | Path, config_path: str | Path | None, device: str = "cpu"
+) -> tuple[FommModels, str | None]:
+    """The models of a checkpoint, with the config given or else detected from its tensors; the file
+    is read once either way. Returns the line saying which config was detected (None when given)."""
+    if config_path is not None:
+        return load_models(config_path, checkpoint_path, device=device), None
+    checkpoint = load_checkpoint(checkpoint_path)
+    match = config_of(checkpoint, checkpoint_path)
+    return models_from_checkpoint(match.path, checkpoint, checkpoint_path, device), match.message

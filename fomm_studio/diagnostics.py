@@ -32,7 +32,7 @@ class LiveDiagnostics:
     `source` None before the first frame; `device` e.g. 'cuda:0 · NVIDIA H200' or 'cpu'."""
 
     model_name: str
-    config_path: Path
+    config_path: Path | None  # None: detected from the checkpoint's tensors
     checkpoint_path: Path
     device: str = "not started"
     backend: str = "not started"
@@ -70,7 +70,7 @@ def diagnostics_text(info: LiveDiagnostics, installed: Mapping[str, str] | None 
         "",
         "[model]",
         f"name: {info.model_name}",
-        f"config: {info.config_path}",
+        f"config: {info.config_path or 'detected from the checkpoint'}",
         f"checkpoint: {info.checkpoint_path}",
         "",
         "[live view]",

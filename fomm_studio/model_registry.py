@@ -1,6 +1,7 @@
-"""The models the user can pick: the embedded default, config + checkpoint pairs the user opened,
-and checkpoints of Trainer runs. Each entry knows whether its files are present, so the GUI can say
-"weights missing" instead of failing when the user presses Start."""
+"""The models the user can pick: the embedded default, checkpoints (with or without their config) the
+user opened, and checkpoints of Trainer runs. Each entry knows whether its files are present, so the
+GUI can say "weights missing" instead of failing when the user presses Start. An entry without a config
+takes the packaged config its checkpoint's tensors fit (`config_catalog`), found by its check."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine import FommModels, load_models
+from engine import FommModels
 from engine.errors import FommError, MissingWeightsError
 from engine.models import check_fits
+from fomm_studio.config_catalog import ConfigMatch, detect_config, load_with_detected_config
 from fomm_studio.paths import ASSETS_DIR, CONFIGS_DIR
 
 DEFAULT_MODEL_ID = "default-lite-256"
@@ -24,18 +26,19 @@ class ModelNotFoundError(FommError):
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """One pickable model. `kind` is 'default', 'custom' or 'run'."""
+    """One pickable model. `kind` is 'default', 'custom' or 'run'. `config_path` None: the packaged
+    config the checkpoint fits, detected when it is checked or loaded."""
 
     model_id: str
     name: str
-    config_path: Path
+    config_path: Path | None
     checkpoint_path: Path
     kind: str = "custom"
 
     @property
     def status(self) -> str:
         """'ready', 'weights missing' or 'config missing' (checked on disk each time)."""
-        if not self.config_path.is_file():
+        if self.config_path is not None and not self.config_path.is_file():
             return "config missing"
         if not self.checkpoint_path.is_file():
             return "weights missing"
@@ -51,30 +54,37 @@ class ModelEntry:
         return self.name if status == "ready" else f"{self.name} ({status})"
 
     def load(self, device: str = "cpu") -> FommModels:
-        """Build the networks and load the weights; a missing file raises an error naming it."""
-        if not self.config_path.is_file():
+        """Build the networks and load the weights (the checkpoint is read once, also when its config
+        is detected); a missing file raises an error naming it."""
+        if self.config_path is not None and not self.config_path.is_file():
             raise FommError(f"{self.config_path}: model config not found (model '{self.name}')")
         if not self.checkpoint_path.is_file():
             raise MissingWeightsError(
                 f"{self.checkpoint_path}: weights of model '{self.name}' are missing; train them with the "
                 f"Trainer or put the checkpoint there, or open another config + checkpoint"
             )
-        return load_models(self.config_path, self.checkpoint_path, device=device)
+        return load_with_detected_config(self.checkpoint_path, self.config_path, device)[0]
 
 
-def check_model_files(config_path: Path, checkpoint_path: Path) -> None:
+def check_model_files(config_path: Path | None, checkpoint_path: Path) -> ConfigMatch | None:
     """Raise a one-line `FommError` unless the config parses and the checkpoint is a readable
-    checkpoint that fits it. Reads the whole checkpoint: call it from a worker thread."""
-    if not config_path.is_file():
+    checkpoint that fits it; without a config, return the packaged config it fits (or raise
+    `NoConfigFitsError` saying what it looks like). Reads the whole checkpoint: call it from a worker."""
+    if config_path is not None and not config_path.is_file():
         raise FommError(f"{config_path}: config file not found")
     if not checkpoint_path.is_file():
         raise FommError(f"{checkpoint_path}: checkpoint file not found")
+    if config_path is None:
+        return detect_config(checkpoint_path)
     check_fits(config_path, checkpoint_path)
+    return None
 
 
-def custom_model_id(config_path: Path, checkpoint_path: Path) -> str:
-    """A stable id for a config + checkpoint pair, so a remembered choice survives restarts."""
-    key = f"{config_path.resolve()}|{checkpoint_path.resolve()}".encode()
+def custom_model_id(config_path: Path | None, checkpoint_path: Path) -> str:
+    """A stable id for a config + checkpoint pair (or a checkpoint alone), so a remembered choice
+    survives restarts."""
+    config = "detected" if config_path is None else str(config_path.resolve())
+    key = f"{config}|{checkpoint_path.resolve()}".encode()
     return "custom-" + hashlib.sha1(key).hexdigest()[:10]
 
 
@@ -90,6 +100,7 @@ class ModelRegistry:
         self._entries: dict[str, ModelEntry] = {}
         self._remembered_runs: set[str] = set()
         self._problems: dict[str, str] = {}  # model id -> why it failed its check or its load
+        self._detected: dict[str, ConfigMatch] = {}  # model id -> the config its check detected
         default = ModelEntry(
             DEFAULT_MODEL_ID, "Default lite 256", default_config, default_checkpoint, "default"
         )
@@ -110,6 +121,14 @@ class ModelRegistry:
             raise FommError(f"{checkpoint}: checkpoint file not found")
         label = name or f"{config.stem} + {checkpoint.name}"
         return self.add(ModelEntry(custom_model_id(config, checkpoint), label, config, checkpoint, "custom"))
+
+    def add_checkpoint(self, checkpoint_path: str | Path) -> ModelEntry:
+        """Register a checkpoint alone: its config is detected from its tensors by `check`."""
+        checkpoint = Path(checkpoint_path)
+        if not checkpoint.is_file():
+            raise FommError(f"{checkpoint}: checkpoint file not found")
+        model_id = custom_model_id(None, checkpoint)
+        return self.add(ModelEntry(model_id, checkpoint.name, None, checkpoint, "custom"))
 
     def register_run_checkpoints(self, run_dir: str | Path) -> list[ModelEntry]:
         """Add every checkpoint of a Trainer run folder (config.yaml + *.pth.tar); returns the new entries.
@@ -135,6 +154,7 @@ class ModelRegistry:
         del self._entries[model_id]
         self._remembered_runs.discard(model_id)
         self._problems.pop(model_id, None)
+        self._detected.pop(model_id, None)
         return entry
 
     def check(self, model_id: str) -> None:
@@ -142,11 +162,22 @@ class ModelRegistry:
         raised, a success clears an earlier failure. Call it from a worker thread."""
         entry = self.get(model_id)
         try:
-            check_model_files(entry.config_path, entry.checkpoint_path)
+            match = check_model_files(entry.config_path, entry.checkpoint_path)
         except FommError as exc:
             self.mark_failed(model_id, str(exc))
             raise
         self._problems.pop(model_id, None)
+        if match is not None:
+            self._detected[model_id] = match
+
+    def detected_config(self, model_id: str) -> ConfigMatch | None:
+        """The config the entry's last check detected (None for entries with their own config)."""
+        return self._detected.get(model_id)
+
+    def label(self, model_id: str) -> str:
+        """The entry's name, with the detected config's name once its check found it."""
+        entry, match = self.get(model_id), self._detected.get(model_id)
+        return entry.name if match is None else f"{entry.name} [{match.name}]"
 
     def mark_failed(self, model_id: str, reason: str) -> None:
         """Remember that this entry failed (its check, or loading it at Start) until it passes again."""
@@ -183,7 +214,7 @@ class ModelRegistry:
         """The user-added entries and remembered run checkpoints, for the settings file."""
         return [
             {
-                "config": str(e.config_path),
+                "config": "" if e.config_path is None else str(e.config_path),
                 "checkpoint": str(e.checkpoint_path),
                 "name": e.name,
                 "kind": e.kind,
@@ -198,10 +229,10 @@ class ModelRegistry:
             if not isinstance(item, dict):  # a hand-edited or damaged settings file
                 continue
             config, checkpoint, name = item.get("config"), item.get("checkpoint"), item.get("name")
-            if isinstance(config, str) and isinstance(checkpoint, str) and config and checkpoint:
-                c, k = Path(config), Path(checkpoint)
-                label = name if isinstance(name, str) and name else c.stem
-                if item.get("kind") == "run":
+            if isinstance(config, str) and isinstance(checkpoint, str) and checkpoint:
+                c, k = (Path(config) if config else None), Path(checkpoint)
+                label = name if isinstance(name, str) and name else (c.stem if c else k.name)
+                if item.get("kind") == "run" and c is not None:
                     entry = self.add(ModelEntry(run_model_id(c, k), label, c, k, "run"))
                     self._remembered_runs.add(entry.model_id)
                 else:

@@ -17,12 +17,12 @@ from trainer.loop import train
 from trainer.losses import PERCEPTUAL_BACKENDS
 from trainer.options import TrainOptions
 
+CONFIG_HELP = "FOMM YAML config (optional with --resume: the run's own)"
 
-def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+
+def add_train_arguments(parser: argparse.ArgumentParser, config_help: str = CONFIG_HELP) -> None:
     """The training options shared by `fomm train` and `python3 -m trainer.train`."""
-    parser.add_argument(
-        "--config", type=Path, help="FOMM YAML config (optional with --resume: the run's own)"
-    )
+    parser.add_argument("--config", type=Path, help=config_help)
     parser.add_argument(
         "--data",
         type=Path,

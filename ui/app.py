@@ -3,7 +3,7 @@
 With no arguments it opens on the remembered (or default) model and avatar, driven by camera 0 or,
 without a camera, the looping sample clip. For scripted runs and CI:
 
-    python main.py --camera synthetic --avatar assets/avatars/a.png --config C.yaml --checkpoint K.pth.tar \\
+    python main.py --camera synthetic --avatar assets/avatars/a.png --checkpoint K.pth.tar \\
         --exit-after-frames 20 --screenshot shot.png
 
 opens the real window (QT_QPA_PLATFORM=offscreen works), animates N frames with the keypoint and
@@ -69,8 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="scripted run without the keypoint and occlusion overlays (the occlusion overlay needs the torch "
         "networks, so with it every frame runs on torch)",
     )
-    parser.add_argument("--config", type=Path, help="FOMM config (.yaml); use with --checkpoint")
-    parser.add_argument("--checkpoint", type=Path, help="checkpoint (.pth.tar) matching --config")
+    parser.add_argument(
+        "--config", type=Path, help="FOMM config (.yaml) of --checkpoint (default: detected from its tensors)"
+    )
+    parser.add_argument("--checkpoint", type=Path, help="checkpoint (.pth.tar) to animate with")
     parser.add_argument(
         "--exit-after-frames",
         metavar="N",
@@ -90,8 +92,8 @@ class StartupError(FommError):
 
 def check_arguments(args: argparse.Namespace, settings: Settings, registry: ModelRegistry) -> None:
     """Validate the avatar, source and model before any window opens; raise StartupError naming the problem."""
-    if (args.config is None) != (args.checkpoint is None):
-        raise StartupError("--config and --checkpoint go together")
+    if args.config is not None and args.checkpoint is None:
+        raise StartupError("--config needs the --checkpoint it belongs to")
     if args.avatar is not None:
         read_image(args.avatar)  # raises MediaError naming the file
         settings.avatar = str(args.avatar)
@@ -101,8 +103,12 @@ def check_arguments(args: argparse.Namespace, settings: Settings, registry: Mode
     if args.device is not None:
         concrete_device(args.device)  # raises FommError naming the device and what torch sees
         settings.live_device = args.device
-    if args.config is not None:
-        entry = registry.add_files(args.config, args.checkpoint)
+    if args.checkpoint is not None:
+        if args.config is None:  # detect its config now: a checkpoint of none fails before the window
+            entry = registry.add_checkpoint(args.checkpoint)
+            registry.check(entry.model_id)
+        else:
+            entry = registry.add_files(args.config, args.checkpoint)
         settings.model_id = entry.model_id
     elif args.model is not None:
         settings.model_id = registry.get(args.model).model_id

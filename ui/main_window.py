@@ -6,17 +6,14 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
-from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtGui import QCloseEvent, QDropEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QTabWidget,
-    QToolBar,
     QWidget,
 )
 
@@ -31,12 +28,13 @@ from fomm_studio.api import (
 from ui.animate.panel import AnimatePanel
 from ui.hint_actions import connect_default_model_hint
 from ui.live.panel import LivePanel
+from ui.model_bar import CHECKPOINT_FILTER, ModelBar, dropped_checkpoints
 from ui.model_checks import check_models_task
 from ui.shortcuts import animate_keys, bind, keeps_key, live_keys
 from ui.threads import TaskWorker, WorkerThreads
 from ui.train.panel import TrainPanel
 from ui.widgets.elided_label import ElidedLabel
-from ui.widgets.theme import DANGER, OK, WARN
+from ui.widgets.theme import DANGER, WARN
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +52,7 @@ class MainWindow(QMainWindow):
         self._error_box: QMessageBox | None = None
         self._adding: set[str] = set()  # pairs the user opened, listed once their check passed
         self._checking: set[str] = set()  # models whose files a worker is checking
+        self._quiet_adds: set[str] = set()  # dropped checkpoints: refused in the status bar only
         self._model_threads = WorkerThreads(self)
         self.setWindowTitle("FOMM Studio")
         self.resize(1280, 800)
@@ -80,30 +79,14 @@ class MainWindow(QMainWindow):
 
     # -- model bar ------------------------------------------------------------------------------
     def _build_model_bar(self) -> None:
-        bar = self.model_bar = QToolBar("Model")
-        bar.setMovable(False)
-        title = QLabel("  FOMM Studio  ")
-        title.setStyleSheet("font-size: 15px; font-weight: 700; color: #ffffff;")
-        bar.addWidget(title)
-        bar.addSeparator()
-        bar.addWidget(QLabel("Model"))
-        self.model_combo = QComboBox()
-        self.model_combo.setMinimumWidth(300)
+        bar = self.model_bar = ModelBar(
+            self.open_checkpoint, self.open_model_files, self.remove_current_model
+        )
+        self.model_combo, self.model_badge = bar.model_combo, bar.model_badge
+        self.open_button, self.remove_button = bar.open_button, bar.remove_button
         self.model_combo.activated.connect(self._on_model_activated)
-        bar.addWidget(self.model_combo)
-        self.model_badge = QLabel()
-        self.model_badge.setObjectName("badge")
-        bar.addWidget(self.model_badge)
-        self.open_button = QPushButton("Open config + checkpoint…")
-        self.open_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.open_button.setToolTip("Use an original FOMM config (.yaml) and checkpoint (.pth.tar)")
-        self.open_button.clicked.connect(self.open_model_files)
-        bar.addWidget(self.open_button)
-        self.remove_button = QPushButton("Remove")
-        self.remove_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.remove_button.clicked.connect(self.remove_current_model)
-        bar.addWidget(self.remove_button)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        self.setAcceptDrops(True)  # a checkpoint dropped anywhere on the window (see `eventFilter`)
 
     def current_model(self) -> ModelEntry:
         model_id = self.model_combo.currentData() or self.settings.model_id
@@ -137,8 +120,8 @@ class MainWindow(QMainWindow):
         return "checking" if status == "ready" and entry.model_id in self._checking else status
 
     def _model_label(self, entry: ModelEntry) -> str:
-        status = self._model_status(entry)
-        return entry.name if status == "ready" else f"{entry.name} ({status})"
+        status, name = self._model_status(entry), self.registry.label(entry.model_id)
+        return name if status == "ready" else f"{name} ({status})"
 
     def select_model(self, model_id: str) -> None:
         self.refresh_models(model_id)
@@ -148,26 +131,7 @@ class MainWindow(QMainWindow):
         entry = self.current_model()
         status = self._model_status(entry)
         problem = self.registry.problem(entry.model_id)
-        self.model_badge.setText(status)
-        color = {"ready": OK, "checking": WARN}.get(status, DANGER)
-        self.model_badge.setStyleSheet(f"background: {color}; color: white;")
-        if problem is not None:
-            tip = f"{problem}\nOpen the files again once fixed, or pick another model."
-        elif status in ("ready", "checking"):
-            tip = str(entry.checkpoint_path)
-        else:
-            tip = (
-                f"{entry.checkpoint_path} is missing. Train the default model in the Train tab or open an "
-                "original config + checkpoint."
-            )
-        self.model_badge.setToolTip(tip)
-        removable = entry.kind != "default"
-        self.remove_button.setEnabled(removable)
-        self.remove_button.setToolTip(
-            f"Forget '{entry.name}' (its files stay on disk)"
-            if removable
-            else "The built-in default model cannot be removed"
-        )
+        self.model_bar.show_state(entry, status, problem, self.registry.detected_config(entry.model_id))
         if problem is not None:
             self.live.show_model_problem(f"Model '{entry.name}' failed: {problem}")
         elif status not in ("ready", "checking"):
@@ -195,41 +159,63 @@ class MainWindow(QMainWindow):
             self,
             "Open matching checkpoint",
             str(Path(config).parent),
-            "Checkpoint (*.pth.tar *.pth *.tar *.pt)",
+            CHECKPOINT_FILTER,
         )
         if checkpoint:
             self.add_model_files(Path(config), Path(checkpoint))
 
-    def add_model_files(self, config: Path, checkpoint: Path) -> TaskWorker | None:
-        """Check a config + checkpoint in a worker, then list and select it; a pair that fails its check
-        is refused with the one-line reason. Returns the check's worker (None when refused at once)."""
+    def open_checkpoint(self) -> None:
+        checkpoint, _ = QFileDialog.getOpenFileName(self, "Open FOMM checkpoint", "", CHECKPOINT_FILTER)
+        if checkpoint:
+            self.add_model_files(None, Path(checkpoint))
+
+    def add_model_files(
+        self, config: Path | None, checkpoint: Path, quiet: bool = False
+    ) -> TaskWorker | None:
+        """Check a config + checkpoint (config None: detect it from the checkpoint's tensors) in a
+        worker, then list and select it; one that fails its check is refused with the one-line reason
+        (`quiet`: in the status bar only). Returns the check's worker (None when refused at once)."""
         known = {entry.model_id for entry in self.registry.entries()}
         try:
-            entry = self.registry.add_files(config, checkpoint)
+            entry = (
+                self.registry.add_checkpoint(checkpoint)
+                if config is None
+                else self.registry.add_files(config, checkpoint)
+            )
         except FommError as exc:
-            self.show_error(f"Model not added: {exc}")
+            self._refuse(f"Model not added: {exc}", quiet)
             return None
         if entry.model_id not in known:
             self._adding.add(entry.model_id)
-        self.show_status(f"Checking {checkpoint.name} against {config.name}…")
+        if quiet:
+            self._quiet_adds.add(entry.model_id)
+        against = "detecting its config" if config is None else f"against {config.name}"
+        self.show_status(f"Checking {checkpoint.name}, {against}…")
         worker = self.check_models([entry.model_id])
         worker.finished.connect(self._on_added_model_checked)
         return worker
 
     def _on_added_model_checked(self, problems: dict[str, str | None]) -> None:
         for model_id, problem in problems.items():
-            fresh = model_id in self._adding
+            fresh, quiet = model_id in self._adding, model_id in self._quiet_adds
             self._adding.discard(model_id)
+            self._quiet_adds.discard(model_id)
             if problem is not None and fresh:
                 self.registry.remove(model_id)
-                self.show_error(f"Model not added: {problem}")
+                self._refuse(f"Model not added: {problem}", quiet)
             elif problem is not None:
                 self.refresh_models()
                 self.show_error(f"Model failed its check: {problem}")
             else:
                 self.settings.custom_models = self.registry.to_settings()
                 self.select_model(model_id)
-                self.show_status(f"Model: {self.registry.get(model_id).name}")
+                detected = self.registry.detected_config(model_id)
+                note = "" if detected is None else f" ({detected.message})"
+                self.show_status(f"Model: {self.registry.get(model_id).name}{note}")
+
+    def _refuse(self, text: str, quiet: bool) -> None:
+        """A refused model: one line in the status bar (a dropped file), or the error dialog too."""
+        self.show_status(text.splitlines()[0], "error") if quiet else self.show_error(text)
 
     def check_models(self, model_ids: list[str]) -> TaskWorker:
         """Check the models' files in a worker thread, one after the other (the GUI thread never reads a
@@ -348,7 +334,10 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         """A focused input keeps the keys it uses (typing, moving a slider) instead of a tab's shortcut
         taking them; on the Live tab, Space toggles Start/Stop even when a list or combo box has focus
-        (they would eat it)."""
+        (they would eat it). A checkpoint dragged over any widget goes to the model picker (drag enter,
+        move and drop events are all `QDropEvent`s)."""
+        if isinstance(event, QDropEvent) and isinstance(watched, QWidget):
+            return self._checkpoint_drop(watched, event) or super().eventFilter(watched, event)
         if not (isinstance(event, QKeyEvent) and isinstance(watched, QWidget) and watched.window() is self):
             return super().eventFilter(watched, event)
         if event.type() == QEvent.Type.ShortcutOverride and keeps_key(watched, event):
@@ -364,6 +353,17 @@ class MainWindow(QMainWindow):
             self.live.toggle_running()
             return True
         return super().eventFilter(watched, event)
+
+    def _checkpoint_drop(self, watched: QWidget, event: QDropEvent) -> bool:
+        """A checkpoint dragged anywhere on the window goes to the model picker, whichever tab or pane
+        is under it (the Live tab's own drop handling takes images and videos only)."""
+        checkpoints = dropped_checkpoints(event.mimeData()) if watched.window() is self else []
+        if not checkpoints:
+            return False
+        event.acceptProposedAction()
+        if event.type() == QEvent.Type.Drop:
+            self.add_model_files(None, checkpoints[0], quiet=True)
+        return True
 
     def toggle_fullscreen(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()

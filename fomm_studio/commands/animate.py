@@ -9,7 +9,6 @@ from pathlib import Path
 from tqdm import tqdm
 
 from fomm_studio.backend_option import add_backend_argument, report_backend
-from fomm_studio.config_catalog import resolve_config_for
 from fomm_studio.offline.animation_job import AnimationJob
 
 
@@ -63,11 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config, note = resolve_config_for(args.checkpoint, args.config)
-    if note is not None:
-        print(note, file=sys.stderr)
     job = AnimationJob(
-        config_path=config,
+        config_path=args.config,  # None: detected from the checkpoint, which is read once
         checkpoint_path=args.checkpoint,
         source_path=args.source,
         driving_path=args.driving,

@@ -18,6 +18,7 @@ import numpy as np
 from engine.atomic import atomic_write_text
 from engine.errors import FommError
 from fomm_studio.backend_option import add_backend_argument, report_backend
+from fomm_studio.config_catalog import load_with_detected_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Animate each test video's first frame by the video itself "
         "and report L1 (and AKD when landmark weights exist).",
     )
-    parser.add_argument("--config", type=Path, required=True, help="FOMM YAML config of the checkpoint")
+    parser.add_argument(
+        "--config", type=Path, help="FOMM YAML config of the checkpoint (default: detected from its tensors)"
+    )
     parser.add_argument("--checkpoint", type=Path, required=True, help="checkpoint (.pth.tar)")
     parser.add_argument(
         "--data", type=Path, required=True, help="dataset folder (its test/ split) or one video"
@@ -48,12 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine.backends.choice import prepare_backend
-    from engine.models import load_models
     from trainer.reconstruct import evaluation_videos, reconstruct_videos, summary
 
     if args.max_videos is not None and args.max_videos < 1:
         raise FommError(f"--max-videos must be at least 1, got {args.max_videos}")
-    models = load_models(args.config, args.checkpoint, device=args.device)
+    models, detected = load_with_detected_config(args.checkpoint, args.config, args.device)
+    if detected is not None:
+        print(detected, file=sys.stderr)
     videos, report = evaluation_videos(args.data, models.config.dataset_params.frame_shape, args.cache_dir)
     choice = prepare_backend(models, args.backend)  # after the data check: a bad input fails at once
     report_backend(choice.describe())

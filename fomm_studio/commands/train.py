@@ -3,6 +3,9 @@
 `--prepare-faces DIR` first crops every video of --data to the tracked face (fomm_studio.live.face_tracking,
 one tracker per video so the crop is smoothed over time) into DIR as frame folders with the same
 train/test layout, then trains on DIR. Videos already prepared in DIR are reused.
+
+With `--init-from CKPT` and no `--config`, the config is the packaged one CKPT's tensors fit
+(fomm_studio.config_catalog), as in `fomm animate`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "checkpoints/ to --run-dir. Create a file named STOP there to save and stop. "
         "Several processes: torchrun --standalone --nproc_per_node=N -m trainer.train <same arguments>.",
     )
-    add_train_arguments(parser)
+    add_train_arguments(
+        parser,
+        config_help="FOMM YAML config (optional with --resume: the run's own; with --init-from: the "
+        "packaged config the checkpoint's tensors fit)",
+    )
     parser.add_argument(
         "--prepare-faces",
         type=Path,
@@ -37,9 +44,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from trainer.loop import train
 
+    if args.config is None and args.init_from is not None and not args.resume:
+        args.config = _detected_config(args.init_from)
     if args.prepare_faces is not None:
         args.data = prepare_faces(args.data, args.prepare_faces, _frame_size(args))
     return train(options_from_args(args))
+
+
+def _detected_config(init_from: Path) -> Path:
+    """The packaged config the --init-from checkpoint fits, said on stderr as `fomm animate` says it; a
+    checkpoint that fits none is refused with what it looks like."""
+    from engine.errors import FommError
+    from fomm_studio.config_catalog import detect_config
+
+    if not init_from.is_file():
+        raise FommError(f"--init-from: no checkpoint file at {init_from}")
+    match = detect_config(init_from)
+    print(match.message, file=sys.stderr)
+    return match.path
 
 
 def _frame_size(args: argparse.Namespace) -> int:

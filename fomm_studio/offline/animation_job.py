@@ -15,10 +15,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine import AnimationResult, AnimationSession, MotionOptions, load_models
+from engine import AnimationResult, AnimationSession, MotionOptions
 from engine.backends.choice import prepare_backend
 from engine.errors import FommError
-from fomm_studio.config_catalog import resolve_config_for
+from fomm_studio.config_catalog import load_with_detected_config
 from fomm_studio.live.paste_back import PasteBack, prepare_paste_back
 from fomm_studio.media import VideoReader, VideoWriter, read_image
 from fomm_studio.offline.landmarks import LandmarkDetector, check_landmark_weights, normalised_landmarks
@@ -93,10 +93,9 @@ class AnimationJob:
                 raise FommError(f"{output}: the output would overwrite the {name}")
 
     def _session(self, source: np.ndarray, report: Report) -> tuple[AnimationSession, PasteBack | None]:
-        config, note = resolve_config_for(self.checkpoint_path, self.config_path)
+        models, note = load_with_detected_config(self.checkpoint_path, self.config_path, self.device)
         if note is not None:
             report(note)
-        models = load_models(config, self.checkpoint_path, device=self.device)
         options = MotionOptions(relative=self.relative, adapt_movement_scale=self.adapt_scale)
         session = AnimationSession(models, options)
         choice = prepare_backend(models, self.backend, picture=source)

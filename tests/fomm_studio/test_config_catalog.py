@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 import yaml
 
-from engine import build_models, load_config, save_checkpoint
+from engine import load_config
 from fomm_studio.config_catalog import (
     CONFIG_NAMES,
     NoConfigFitsError,
@@ -18,6 +17,7 @@ from fomm_studio.config_catalog import (
     resolve_config_for,
 )
 from fomm_studio.model_registry import DEFAULT_CHECKPOINT
+from tests.fomm_studio.original_checkpoints import original_checkpoint
 
 ORIGINALS = [name for name in CONFIG_NAMES if name != "lite-256"]
 
@@ -34,21 +34,6 @@ def test_packaged_originals_hold_the_published_settings(manifest: dict, name: st
     load_config(path)  # and our parser takes them unchanged
 
 
-def shared_storage_checkpoint(path: Path, name: str, with_discriminator: bool) -> Path:
-    """A checkpoint with the exact keys and shapes of `name`'s networks whose tensors all view one
-    zero storage, so a 60M-parameter layout costs only its largest tensor on disk."""
-    models = build_models(load_config(packaged_configs()[name]), with_discriminator=True, device="meta")
-    modules = {"kp_detector": models.kp_detector, "generator": models.generator}
-    if with_discriminator and models.discriminator is not None:
-        modules["discriminator"] = models.discriminator
-    shapes = {m: {k: v.shape for k, v in net.state_dict().items()} for m, net in modules.items()}
-    largest = max(s.numel() for layout in shapes.values() for s in layout.values())
-    base = torch.zeros(largest)
-    entries = {m: {k: base[: s.numel()].view(s) for k, s in layout.items()} for m, layout in shapes.items()}
-    save_checkpoint(path, {**entries, "epoch": 1})
-    return path
-
-
 @pytest.mark.parametrize(
     ("name", "file_name", "with_discriminator"),
     [
@@ -63,7 +48,7 @@ def shared_storage_checkpoint(path: Path, name: str, with_discriminator: bool) -
 def test_the_checkpoints_own_tensors_pick_its_config(
     tmp_path: Path, name: str, file_name: str, with_discriminator: bool
 ) -> None:
-    path = shared_storage_checkpoint(tmp_path / file_name, name, with_discriminator)
+    path = original_checkpoint(tmp_path / file_name, name, with_discriminator)
     match = detect_config(path)
     if match.note is None:
         assert match.name == name

@@ -118,3 +118,32 @@ def test_failed_entries_are_marked_until_they_pass_and_can_be_removed(
 
 def test_the_embedded_default_passes_its_check() -> None:
     ModelRegistry().check(DEFAULT_MODEL_ID)
+
+
+def test_a_checkpoint_alone_is_checked_into_its_detected_config_and_survives_a_restart(
+    tmp_path: Path, golden_dir: Path
+) -> None:
+    import shutil
+
+    from fomm_studio.model_registry import DEFAULT_CHECKPOINT
+
+    mine = Path(shutil.copy(DEFAULT_CHECKPOINT, tmp_path / "mine.pth.tar"))
+    registry = ModelRegistry()
+    entry = registry.add_checkpoint(mine)
+    assert entry.config_path is None and entry.is_ready and registry.label(entry.model_id) == "mine.pth.tar"
+    registry.check(entry.model_id)
+    detected = registry.detected_config(entry.model_id)
+    assert detected is not None and detected.name == "lite-256"
+    assert registry.label(entry.model_id) == "mine.pth.tar [lite-256]"
+    again = ModelRegistry()
+    again.restore(registry.to_settings())
+    restored = again.get(entry.model_id)  # the same id: a remembered choice still finds it
+    assert restored.config_path is None and restored.load().config.model_params.common_params.num_kp == 10
+    alien = again.add_checkpoint(golden_dir / "small" / "checkpoint.pth.tar")
+    with pytest.raises(FommError, match="fits none of the packaged configs"):
+        again.check(alien.model_id)
+    assert (
+        "10 keypoints" in (again.problem(alien.model_id) or "") and again.status(alien.model_id) == "failed"
+    )
+    with pytest.raises(FommError, match="checkpoint file not found"):
+        again.add_checkpoint(tmp_path / "nowhere.pth.tar")

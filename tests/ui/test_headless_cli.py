@@ -123,3 +123,22 @@ def test_headless_run_names_the_backend_its_frames_ran_on(
     assert stats["backend_fps"] > 0
     if backend == "torch":  # every frame on it: the same frames, the same rate
         assert abs(stats["backend_fps"] - stats["fps"]) < 0.01
+
+
+def test_a_checkpoint_without_config_runs_with_the_detected_config(tmp_path, avatar_path, golden_dir) -> None:
+    """`main.py --checkpoint K` alone: the packaged config K's tensors fit (lite-256 here); a checkpoint
+    of no packaged config is one line naming what it looks like."""
+    import shutil
+
+    from fomm_studio.model_registry import DEFAULT_CHECKPOINT
+
+    mine = Path(shutil.copy(DEFAULT_CHECKPOINT, tmp_path / "mine.pth.tar"))
+    common = ("--camera", "synthetic", "--avatar", str(avatar_path), "--device", "cpu")
+    result = run_main(*common, "--checkpoint", str(mine), "--exit-after-frames", "2", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["frames"] == 2
+    small = golden_dir / "small" / "checkpoint.pth.tar"
+    result = run_main(*common, "--checkpoint", str(small), "--exit-after-frames", "2", tmp_path=tmp_path)
+    assert result.returncode != 0 and result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "fits none of the packaged configs (10 keypoints" in lines[0], result.stderr

@@ -39,10 +39,12 @@ from fomm_studio.api import (
     VideoReader,
     check_landmark_weights,
     default_animation_path,
+    output_dir,
 )
 from ui.animate.inspector import InspectView
 from ui.live.controls import ADAPT_SCALE_TIP
 from ui.threads import Progress, TaskFn, TaskWorker, WorkerThreads
+from ui.widgets.avatar_check import AvatarCheckView
 from ui.widgets.device_combo import DeviceCombo
 from ui.widgets.durations import clock
 from ui.widgets.image_view import ImageView
@@ -102,6 +104,11 @@ class AnimatePanel(QWidget):
         form = QFormLayout(group)
         self.source_edit, row = path_row(self._browse_source, self.settings.animate_source)
         form.addRow("Source image", row)
+        self.source_check = AvatarCheckView(lambda: output_dir(self.settings) / "avatars")  # preflight
+        self.source_check.crop_saved.connect(lambda path: self.source_edit.setText(str(path)))
+        self.source_edit.textChanged.connect(self.source_check.check_soon)
+        self.source_check.check_soon(self.source_edit.text())
+        form.addRow("", self.source_check)
         self.driving_edit, row = path_row(self._browse_driving, self.settings.animate_driving)
         form.addRow("Driving video", row)
         self.output_edit, row = path_row(self._browse_output, self.settings.animate_output)
@@ -377,5 +384,5 @@ class AnimatePanel(QWidget):
         """Cancel everything and join every thread (window closing)."""
         self.preview_timer.stop()
         self.cancel_job()
-        inspector_joined = self.inspect.shutdown(timeout_ms)
-        return self._threads.join(timeout_ms) and inspector_joined
+        joined = [self.inspect.shutdown(timeout_ms), self.source_check.shutdown(timeout_ms)]
+        return self._threads.join(timeout_ms) and all(joined)

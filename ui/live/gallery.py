@@ -1,8 +1,10 @@
-"""The Live tab's avatar gallery: thumbnails of assets/avatars plus images the user opened or dropped."""
+"""The Live tab's avatar gallery: thumbnails of assets/avatars plus images the user opened or dropped,
+and the preflight verdict of the selected one (`AvatarCheckView`)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -17,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fomm_studio.api import AVATARS_DIR, IMAGE_SUFFIXES, FommError, read_image
+from fomm_studio.api import AVATARS_DIR, IMAGE_SUFFIXES, FommError, default_output_dir, read_image
+from ui.widgets.avatar_check import AvatarCheckView
 from ui.widgets.image_view import numpy_to_qimage
 
 log = logging.getLogger(__name__)
@@ -32,8 +35,11 @@ class AvatarGallery(QWidget):
     avatar_selected = Signal(object)  # Path
     rejected = Signal(object, str)  # Path, why it cannot be an avatar
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, crop_folder: Callable[[], Path] | None = None, parent: QWidget | None = None):
         super().__init__(parent)
+        self.check = AvatarCheckView(crop_folder or (lambda: default_output_dir() / "avatars"))
+        self.check.crop_saved.connect(self.add)  # the suggested crop: a new avatar, selected
+        self.avatar_selected.connect(self.check.check)
         self.list = QListWidget()
         self.list.setViewMode(QListWidget.ViewMode.IconMode)
         self.list.setIconSize(QSize(84, 84))
@@ -55,6 +61,7 @@ class AvatarGallery(QWidget):
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.hint)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.check)
         layout.addWidget(self.open_button)
         self.setMinimumWidth(214)
         self.setMaximumWidth(240)

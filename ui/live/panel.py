@@ -95,7 +95,7 @@ class LivePanel(QWidget):
         self.device_picker = DevicePicker(self.device, self.settings.live_backend)  # in the model bar
         self.device_picker.device_changed.connect(self._on_device_changed)
         self.device_picker.backend_changed.connect(self._on_device_changed)
-        self.gallery = AvatarGallery()
+        self.gallery = AvatarGallery(lambda: output_dir(self.settings) / "avatars")  # + the avatar preflight
         self.gallery.avatar_selected.connect(self._on_avatar_selected)
         self.gallery.rejected.connect(self._on_avatar_rejected)
         self.driving_view = ImageView("Driving")
@@ -218,7 +218,7 @@ class LivePanel(QWidget):
 
     def shutdown(self) -> bool:
         """Stop and join the worker thread (window closing)."""
-        ok = self.controller.shutdown()
+        ok = all([self.controller.shutdown(), self.gallery.check.shutdown()])
         self._set_running_ui(False)
         return ok
 
