@@ -51,6 +51,7 @@ class Settings:
     overlay_flow: bool = False
     record_side_by_side: bool = False
     output_dir: str = ""
+    clip_dataset: str = ""  # dataset folder of "Record training clip" (empty: `training_clip_dataset`)
     window_geometry: str = ""  # base64 of QWidget.saveGeometry(), opaque here
     window_state: str = ""
     animate_source: str = ""
@@ -107,6 +108,16 @@ def default_output_dir() -> Path:
 def output_dir(settings: Settings) -> Path:
     """The folder chosen in the Live tab, else `default_output_dir()`."""
     return Path(settings.output_dir) if settings.output_dir else default_output_dir()
+
+
+def training_clip_dataset(settings: Settings) -> Path:
+    """The dataset folder training clips are recorded into (clips in its `train` split): the one chosen
+    in the Live tab, else `datasets/my-face` in the output folder. Personalize trains on it."""
+    return (
+        Path(settings.clip_dataset)
+        if settings.clip_dataset
+        else output_dir(settings) / "datasets" / "my-face"
+    )
 
 
 def default_animation_path(settings: Settings, source: Path, driving: Path) -> Path:

@@ -75,6 +75,13 @@ class StopRecording:
 
 
 @dataclass(frozen=True)
+class RecordTrainingClip:
+    """Start recording the driving crops into `dataset`'s train split (see `training_clip`); None stops."""
+
+    dataset: Path | None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Save the next frame's clean output as a PNG."""
 
@@ -95,6 +102,7 @@ Command = (
     | ChangeFeed
     | StartRecording
     | StopRecording
+    | RecordTrainingClip
     | Snapshot
     | SetVirtualCamera
 )
@@ -112,6 +120,7 @@ class LiveFrame:
     recording: bool
     captured_at: float = 0.0  # time.perf_counter() when the camera frame was read: latency starts here
     backend: str = "torch"  # what ran this frame's networks (see engine.backends)
+    clip_seconds: float | None = None  # seconds in the training clip being recorded; None: not recording
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from fomm_studio.live.messages import (
     LiveFrame,
     LiveOptions,
     Notice,
+    RecordTrainingClip,
     SetAvatar,
     SetOptions,
     SetVirtualCamera,
@@ -43,6 +44,7 @@ from fomm_studio.live.overlays import Panes, compose_panes, fit_display, resize_
 from fomm_studio.live.paste_back import PasteBack, prepare_paste_back
 from fomm_studio.live.recorder import Recorder
 from fomm_studio.live.smoothing import KeypointSmoother
+from fomm_studio.live.training_clip import ClipTap
 from fomm_studio.live.virtual_camera import VirtualCamera
 from fomm_studio.media import read_image
 
@@ -107,6 +109,7 @@ class LivePipeline:
         self.frame_index = 0
         self.notices: list[Notice] = []
         self.recorder: Recorder | None = None
+        self.clip = ClipTap()  # the driving crops recorded as training data
         self._record_side_by_side = False
         self._capture_time = 0.0  # perf_counter time the current frame was read from the feed
         self._snapshot_path: Path | None = None
@@ -135,6 +138,8 @@ class LivePipeline:
             self.start_recording(command.path, command.side_by_side)
         elif isinstance(command, StopRecording):
             self.stop_recording()
+        elif isinstance(command, RecordTrainingClip):
+            self.notices += self.clip.apply(command.dataset, self.session, self.feed)
         elif isinstance(command, Snapshot):
             self._snapshot_path = command.path
         elif isinstance(command, SetVirtualCamera):
@@ -275,6 +280,7 @@ class LivePipeline:
             self.recorder is not None,
             captured.captured_at,
             result.backend,
+            self.clip.seconds,
         )
 
     def _next_crop(self) -> Captured:
@@ -301,7 +307,9 @@ class LivePipeline:
         if self.options.mirror:
             frame = frame[:, ::-1]
         crop, found = self.cropper(frame, self.options.face_crop, self.options.zoom, self.options.offset)
-        return np.ascontiguousarray(crop), found
+        crop = np.ascontiguousarray(crop)
+        self.clip.offer(crop, found, need_face=self.options.face_crop)  # every camera frame, as cropped
+        return crop, found
 
     def _outputs(self, image: np.ndarray, crop: np.ndarray, panes: Panes) -> None:
         """Feed the recorder, the snapshot and the virtual camera with the clean (overlay-free) output."""
@@ -385,4 +393,5 @@ class LivePipeline:
             self.close_feed()
         finally:
             self.stop_recording()
+            self.notices += self.clip.apply(None, self.session, self.feed)
             self.set_virtual_camera(False)
