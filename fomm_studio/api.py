@@ -8,6 +8,7 @@ from __future__ import annotations
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
 from engine.backends.base import BACKEND_REQUESTS
 from engine.errors import FommError, MissingWeightsError
+from fomm_studio.config_catalog import detect_config
 from fomm_studio.devices import DeviceChoice, DeviceReport, concrete_device, device_choices
 from fomm_studio.live.cropping import center_crop, plain_cropper
 from fomm_studio.live.feeds import (
@@ -28,6 +29,7 @@ from fomm_studio.live.messages import (
     LiveFrame,
     LiveOptions,
     Notice,
+    RecordTrainingClip,
     SetAvatar,
     SetOptions,
     SetVirtualCamera,
@@ -44,6 +46,7 @@ from fomm_studio.live.overlays import (
     palette,
 )
 from fomm_studio.live.pipeline import FeedSetup, LivePipeline, inference_context
+from fomm_studio.live.training_clip import clips_folder, recorded_clips
 from fomm_studio.live.virtual_camera import availability as virtual_camera_availability
 from fomm_studio.media import MediaError, VideoReader, read_image, save_png
 from fomm_studio.model_registry import (
@@ -63,6 +66,7 @@ from fomm_studio.settings import (
     output_dir,
     save_settings,
     settings_path,
+    training_clip_dataset,
 )
 from fomm_studio.training.config_edits import (
     PRESETS,
@@ -75,9 +79,12 @@ from fomm_studio.training.config_edits import (
 )
 from fomm_studio.training.dataset_report import report_text, scan_dataset_report
 from fomm_studio.training.launch import (
+    STUDENT_KINDS,
+    DistillRequest,
     LaunchError,
     LaunchRequest,
     build_command,
+    build_distill_command,
     cuda_device_count,
     default_run_dir,
     process_environment,
@@ -85,6 +92,13 @@ from fomm_studio.training.launch import (
     vgg_weights_problem,
 )
 from fomm_studio.training.monitor import CheckpointRow, RunMonitor, Series
+from fomm_studio.training.personalize import (
+    LR_SCALE,
+    PERSONALIZE_STEPS,
+    NoClipsError,
+    PersonalizePlan,
+    prepare_personalize,
+)
 from fomm_studio.training.run_folders import request_stop
 from fomm_studio.training.supervisor import (
     ProcessStatus,
@@ -111,10 +125,13 @@ __all__ = [
     "BACKGROUND_COLOR",
     "DEFAULT_MODEL_ID",
     "IMAGE_SUFFIXES",
+    "LR_SCALE",
     "PERCEPTUAL_BACKENDS",
+    "PERSONALIZE_STEPS",
     "PRESETS",
     "SAMPLE_DRIVING",
     "STAGES",
+    "STUDENT_KINDS",
     "VIDEO_SUFFIXES",
     "AnimationCancelledError",
     "AnimationJob",
@@ -127,6 +144,7 @@ __all__ = [
     "Command",
     "DeviceChoice",
     "DeviceReport",
+    "DistillRequest",
     "FeedError",
     "FeedSetup",
     "FommError",
@@ -146,11 +164,14 @@ __all__ = [
     "ModelNotFoundError",
     "ModelRegistry",
     "MotionOptions",
+    "NoClipsError",
     "Notice",
     "OverlayOptions",
     "Panes",
+    "PersonalizePlan",
     "Preset",
     "ProcessStatus",
+    "RecordTrainingClip",
     "RunMonitor",
     "ScanCancelledError",
     "Series",
@@ -167,15 +188,18 @@ __all__ = [
     "VideoFileFeed",
     "VideoReader",
     "build_command",
+    "build_distill_command",
     "center_crop",
     "check_edits",
     "check_landmark_weights",
+    "clips_folder",
     "colormap_bar",
     "compose_panes",
     "concrete_device",
     "cuda_device_count",
     "default_animation_path",
     "default_run_dir",
+    "detect_config",
     "device_choices",
     "flow_legend",
     "holds_run",
@@ -189,10 +213,12 @@ __all__ = [
     "pid_alive",
     "pipeline_factory",
     "plain_cropper",
+    "prepare_personalize",
     "process_environment",
     "read_edits",
     "read_image",
     "read_status",
+    "recorded_clips",
     "report_text",
     "request_stop",
     "run_edits",
@@ -203,6 +229,7 @@ __all__ = [
     "status_path",
     "supervised_command",
     "terminate_training",
+    "training_clip_dataset",
     "training_log_path",
     "vgg_weights_problem",
     "virtual_camera_availability",
