@@ -62,6 +62,7 @@ class Settings:
     train_dataset: str = ""
     train_run_dir: str = ""
     train_config: str = ""  # a preset name or a config file path
+    train_mode: str = "train"  # the Train tab's mode: 'train', 'distill' or 'personalize'
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": SCHEMA_VERSION, **dataclasses.asdict(self)}
