@@ -52,6 +52,7 @@ class DistillForm(QGroupBox):
         self.detect_label = QLabel()
         self.detect_label.setWordWrap(True)
         self.detect_label.setStyleSheet(f"color: {MUTED};")
+        self.detect_label.setVisible(False)  # no empty row until there is something to say
         form.addRow(self.detect_label)
         self.kind_combo = QComboBox()
         for kind in STUDENT_KINDS:
@@ -105,7 +106,7 @@ class DistillForm(QGroupBox):
             self._detection.cancel.set()
             self._detection = None
         if checkpoint is None or _path(self.teacher_config_edit.text()) is not None:
-            self.detect_label.setText("")
+            self._say("", MUTED)
             return
 
         def detect(_progress: Progress, _cancel: threading.Event) -> tuple[Path, str]:
@@ -135,6 +136,7 @@ class DistillForm(QGroupBox):
     def _say(self, text: str, color: str) -> None:
         self.detect_label.setText(text)
         self.detect_label.setStyleSheet(f"color: {color};")
+        self.detect_label.setVisible(bool(text))
 
     def shutdown(self, timeout_ms: int) -> bool:
         """Join a running detection (window closing)."""

@@ -28,6 +28,7 @@ from fomm_studio.api import (
 )
 from ui.train.distill_form import DistillForm
 from ui.train.personalize_box import PersonalizeBox
+from ui.widgets.theme import ACCENT
 
 if TYPE_CHECKING:
     from ui.train.panel import TrainPanel
@@ -58,6 +59,10 @@ class ModeChoice(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(4)
+        # a choice, not a recording: the selected mode in the accent colour, like the selected tab
+        self.setStyleSheet(
+            f"QPushButton:checked {{ background: #23344f; border-color: {ACCENT}; color: white; }}"
+        )
         self.group = QButtonGroup(self)
         self.buttons: dict[str, QPushButton] = {}
         for key, label, tip in MODES:
