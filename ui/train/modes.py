@@ -147,6 +147,7 @@ def mode_request(panel: TrainPanel, mode: str, run_dir: Path, resume: bool) -> L
     if resume:
         request = personalize_resume(panel.personalize_box, run_dir, device)
     else:
+        panel.personalize_box.refresh()  # the model picked since the box was shown is the one trained
         request = prepare_personalize(
             personalize_plan(panel.personalize_box, run_dir, device), cuda_device_count()
         )
