@@ -76,3 +76,51 @@ def test_personalize_needs_the_live_models_checkpoint(tmp_path: Path, tiny_confi
     (clips / "a.mp4").write_bytes(b"video")
     with pytest.raises(LaunchError, match="gone.pth.tar: the live model's checkpoint not found"):
         prepare_personalize(plan(tmp_path, tiny_config_path, tmp_path / "gone.pth.tar"), cuda_count=0)
+
+
+@pytest.mark.timeout(300)
+def test_personalize_end_to_end_records_a_clip_then_fine_tunes_on_it(
+    tmp_path: Path, tiny_models, tiny_checkpoint: Path, tiny_config_path: Path
+) -> None:
+    """A clip recorded from the live loop, then two real Personalize steps on it: the trainer takes the
+    clips folder, the written config (no milestones) and the live model's weights."""
+    import json
+    import os
+    import subprocess
+
+    import numpy as np
+
+    from fomm_studio.live.messages import LiveOptions, RecordTrainingClip
+    from fomm_studio.training.launch import process_environment
+    from tests.conftest import tiny_live_pipeline
+
+    pipeline = tiny_live_pipeline(tiny_models, options=LiveOptions(face_crop=False))
+    pipeline.set_avatar(np.full((64, 64, 3), 90, np.uint8))
+    try:
+        pipeline.apply(RecordTrainingClip(tmp_path / "my-face"))
+        for _ in range(12):
+            pipeline.step()
+    finally:
+        pipeline.close()
+    config = tmp_path / "live.yaml"  # the tiny model's config with the weights-free perceptual loss
+    config.write_text(
+        tiny_config_path.read_text().replace(
+            "train_params:\n", "train_params:\n  perceptual_backend: pyramid_l1_ssim\n"
+        )
+    )
+    personalize = PersonalizePlan(
+        config, tiny_checkpoint, tmp_path / "my-face", tmp_path / "run", max_steps=2
+    )
+    request = prepare_personalize(personalize, cuda_count=0)
+    command = build_command(request, cuda_count=0)
+    done = subprocess.run(
+        command, env=process_environment(os.environ), capture_output=True, text=True, timeout=280
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    events = [json.loads(line) for line in (tmp_path / "run" / "events.jsonl").read_text().splitlines()]
+    kinds = [e["type"] for e in events]
+    assert "warm_start" in kinds and kinds[-1] == "end"
+    steps = [e for e in events if e["type"] == "step"]
+    assert [e["step"] for e in steps] == [1, 2]
+    # one step per epoch here: the tiny config's milestone [1] would have cut step 2's rate tenfold
+    assert all(v == pytest.approx(2e-4 * LR_SCALE) for e in steps for v in e["lr"].values())
