@@ -162,3 +162,27 @@ def test_the_run_view_plots_a_distillations_loss_names(make_window, tmp_path: Pa
     x, y = curve.xData, curve.yData
     assert list(x) == [1.0, 2.0] and list(y) == pytest.approx([0.5, 0.25])
     assert all(name in panel.run_view.loss_plot.legend.text() for name in names)
+
+
+def test_resume_continues_a_distillation_or_personalize_run_in_its_own_mode(
+    make_window, launched: list[object], tmp_path: Path
+) -> None:
+    from fomm_studio.api import DistillRequest, LaunchRequest
+
+    panel = make_window(Settings(clip_dataset=str(tmp_path / "my-face"))).train
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text("model_params: {}\n")
+    panel.controls.run_edit.setText(str(run))
+    panel.mode_choice.buttons["personalize"].click()
+    assert panel.resume_training()
+    panel.mode_choice.buttons["distill"].click()
+    panel.dataset_box.folder_edit.setText(str(tmp_path))
+    panel.distill_form.teacher_edit.setText(str(DEFAULT_CHECKPOINT))
+    panel.distill_form.teacher_config_edit.setText(str(CONFIGS_DIR / "lite-256.yaml"))
+    assert panel.resume_training()
+    personalize, distill = launched
+    assert isinstance(personalize, LaunchRequest) and personalize.resume
+    assert personalize.data_dir == tmp_path / "my-face" and personalize.config_path is None
+    assert isinstance(distill, DistillRequest) and distill.resume and distill.run_dir == run
+    assert "--resume" in build_distill_command(distill, cuda_count=0)
