@@ -30,6 +30,7 @@ from ui.widgets.theme import DANGER
 if TYPE_CHECKING:
     from ui.live.panel import LivePanel
 
+STALE_FRAMES = 2  # frames the GUI may still paint from before a command reached the worker
 RECORD_TIP = (
     "Record what the model sees of your face (the driving crop, at the model's frame size) as a training "
     "clip; the Train tab's Personalize and Distil for live learn from these clips"
@@ -89,13 +90,14 @@ class TrainingClipBox(QGroupBox):
         self.show_seconds(0.0 if self.recording else None)
 
     def show_frame(self, frame: LiveFrame) -> None:
-        """Follow the pipeline's count. At most one frame painted after Record predates it (the worker
-        applies commands before its next frame), so a second frame without a clip means the clip could
-        not start (the pipeline's notice says why): the toggle goes off."""
+        """Follow the pipeline's count. At most two frames painted after Record predate it (the one
+        waiting in the worker's slot and the one being made; the worker applies commands before its
+        next frame), so a third frame without a clip means the clip could not start (the pipeline's
+        notice says why): the toggle goes off."""
         if not self.recording:
             return
         self._frames_without_clip = 0 if frame.clip_seconds is not None else self._frames_without_clip + 1
-        if self._frames_without_clip >= 2:
+        if self._frames_without_clip > STALE_FRAMES:
             self.record_button.setChecked(False)
             self.show_seconds(None)
         else:

@@ -151,3 +151,20 @@ def test_clip_names_follow_the_time_and_never_overwrite(tmp_path: Path) -> None:
 def test_the_clip_dataset_defaults_under_the_output_folder(tmp_path: Path) -> None:
     assert training_clip_dataset(Settings(output_dir=str(tmp_path))) == tmp_path / "datasets" / "my-face"
     assert training_clip_dataset(Settings(clip_dataset=str(tmp_path / "x"))) == tmp_path / "x"
+
+
+def test_a_clip_folder_that_cannot_be_made_is_one_error_line_and_no_clip(tiny_models, tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    pipeline = tiny_live_pipeline(tiny_models, options=LiveOptions(face_crop=False))
+    pipeline.set_avatar(np.full((64, 64, 3), 90, np.uint8))
+    try:
+        pipeline.apply(RecordTrainingClip(blocker / "my-face"))
+        frame = pipeline.step()
+    finally:
+        pipeline.close()
+    errors = [n.text for n in pipeline.take_notices() if n.kind == "error"]
+    assert len(errors) == 1 and errors[0].startswith(
+        f"Training clip not started: {blocker / 'my-face' / 'train'}: "
+    )
+    assert frame.clip_seconds is None

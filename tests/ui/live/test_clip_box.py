@@ -74,3 +74,29 @@ def test_stopping_the_live_view_finishes_the_clip_and_resets_the_toggle(
     assert not box.recording and not box.counter.isVisible()
     qtbot.waitUntil(lambda: len(recorded_clips(tmp_path / "faces")) == 1, timeout=20000)
     assert len(list(VideoReader(recorded_clips(tmp_path / "faces")[0]).frames())) >= 2
+
+
+def clip_frame(seconds: float | None) -> LiveFrame:
+    return LiveFrame(None, 1, {}, False, True, False, clip_seconds=seconds)  # type: ignore[arg-type]
+
+
+def test_the_toggle_waits_out_stale_frames_and_goes_off_when_the_clip_never_started(qtbot) -> None:
+    from fomm_studio.api import RecordTrainingClip, Settings
+    from ui.live.clip_box import TrainingClipBox
+
+    posted: list[object] = []
+    box = TrainingClipBox(Settings(clip_dataset="/data/me"), posted.append, lambda: True, print)
+    qtbot.addWidget(box)
+    box.record_button.click()
+    assert posted == [RecordTrainingClip(Path("/data/me"))]
+    for seconds in (None, None, 0.5):  # two frames made before the worker took the command, then the clip
+        box.show_frame(clip_frame(seconds))
+    assert box.recording and box.counter.text() == "● CLIP 0:00 recorded"
+    box.show_frame(clip_frame(2.4))
+    assert box.counter.text() == "● CLIP 0:02 recorded"
+    box.record_button.click()
+    box.record_button.click()  # a clip that cannot start (unwritable folder): no count ever comes back
+    for _ in range(3):
+        box.show_frame(clip_frame(None))
+    assert not box.recording and not box.counter.isVisible()
+    assert posted[1:] == [RecordTrainingClip(None), RecordTrainingClip(Path("/data/me"))]
