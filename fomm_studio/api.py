@@ -8,7 +8,7 @@ from __future__ import annotations
 from engine import AnimationResult, AnimationSession, FommModels, MotionOptions, load_models
 from engine.backends.base import BACKEND_REQUESTS
 from engine.errors import FommError, MissingWeightsError
-from fomm_studio.config_catalog import ConfigMatch
+from fomm_studio.config_catalog import ConfigMatch, detect_config
 from fomm_studio.devices import DeviceChoice, DeviceReport, concrete_device, device_choices
 from fomm_studio.diagnostics import LiveDiagnostics, diagnostics_text
 from fomm_studio.live.avatar_preflight import AvatarCheck, check_avatar_file, save_suggested_crop
@@ -32,6 +32,7 @@ from fomm_studio.live.messages import (
     LiveFrame,
     LiveOptions,
     Notice,
+    RecordTrainingClip,
     SetAvatar,
     SetOptions,
     SetVirtualCamera,
@@ -49,6 +50,7 @@ from fomm_studio.live.overlays import (
 )
 from fomm_studio.live.pipeline import FeedSetup, LivePipeline, inference_context
 from fomm_studio.live.source_info import SourceInfo
+from fomm_studio.live.training_clip import clips_folder, recorded_clips
 from fomm_studio.live.virtual_camera import availability as virtual_camera_availability
 from fomm_studio.media import MediaError, VideoReader, read_image, save_png
 from fomm_studio.model_registry import (
@@ -71,6 +73,7 @@ from fomm_studio.settings import (
     output_dir,
     save_settings,
     settings_path,
+    training_clip_dataset,
 )
 from fomm_studio.training.config_edits import (
     PRESETS,
@@ -83,9 +86,12 @@ from fomm_studio.training.config_edits import (
 )
 from fomm_studio.training.dataset_report import report_text, scan_dataset_report
 from fomm_studio.training.launch import (
+    STUDENT_KINDS,
+    DistillRequest,
     LaunchError,
     LaunchRequest,
     build_command,
+    build_distill_command,
     cuda_device_count,
     default_run_dir,
     process_environment,
@@ -93,6 +99,13 @@ from fomm_studio.training.launch import (
     vgg_weights_problem,
 )
 from fomm_studio.training.monitor import CheckpointRow, RunMonitor, Series
+from fomm_studio.training.personalize import (
+    LR_SCALE,
+    PERSONALIZE_STEPS,
+    NoClipsError,
+    PersonalizePlan,
+    prepare_personalize,
+)
 from fomm_studio.training.run_folders import request_stop
 from fomm_studio.training.supervisor import (
     ProcessStatus,
@@ -122,10 +135,13 @@ __all__ = [
     "DEFAULT_MODEL_HINT",
     "DEFAULT_MODEL_ID",
     "IMAGE_SUFFIXES",
+    "LR_SCALE",
     "PERCEPTUAL_BACKENDS",
+    "PERSONALIZE_STEPS",
     "PRESETS",
     "SAMPLE_DRIVING",
     "STAGES",
+    "STUDENT_KINDS",
     "VIDEO_SUFFIXES",
     "AnimationCancelledError",
     "AnimationJob",
@@ -140,6 +156,7 @@ __all__ = [
     "ConfigMatch",
     "DeviceChoice",
     "DeviceReport",
+    "DistillRequest",
     "FeedError",
     "FeedSetup",
     "FommError",
@@ -160,11 +177,14 @@ __all__ = [
     "ModelNotFoundError",
     "ModelRegistry",
     "MotionOptions",
+    "NoClipsError",
     "Notice",
     "OverlayOptions",
     "Panes",
+    "PersonalizePlan",
     "Preset",
     "ProcessStatus",
+    "RecordTrainingClip",
     "RunMonitor",
     "ScanCancelledError",
     "Series",
@@ -182,10 +202,12 @@ __all__ = [
     "VideoFileFeed",
     "VideoReader",
     "build_command",
+    "build_distill_command",
     "center_crop",
     "check_avatar_file",
     "check_edits",
     "check_landmark_weights",
+    "clips_folder",
     "colormap_bar",
     "compose_panes",
     "concrete_device",
@@ -193,6 +215,7 @@ __all__ = [
     "default_animation_path",
     "default_output_dir",
     "default_run_dir",
+    "detect_config",
     "device_choices",
     "diagnostics_text",
     "flow_legend",
@@ -207,10 +230,12 @@ __all__ = [
     "pid_alive",
     "pipeline_factory",
     "plain_cropper",
+    "prepare_personalize",
     "process_environment",
     "read_edits",
     "read_image",
     "read_status",
+    "recorded_clips",
     "report_text",
     "request_stop",
     "run_edits",
@@ -223,6 +248,7 @@ __all__ = [
     "status_path",
     "supervised_command",
     "terminate_training",
+    "training_clip_dataset",
     "training_log_path",
     "vgg_weights_problem",
     "virtual_camera_availability",

@@ -55,6 +55,7 @@ class Settings:
     align_opacity: float = 0.5  # the alignment overlay's avatar opacity (the overlay itself is not kept)
     default_model_hint_dismissed: bool = False  # the Live tab's "built-in model, real camera" hint
     output_dir: str = ""
+    clip_dataset: str = ""  # dataset folder of "Record training clip" (empty: `training_clip_dataset`)
     window_geometry: str = ""  # base64 of QWidget.saveGeometry(), opaque here
     window_state: str = ""
     animate_source: str = ""
@@ -65,6 +66,7 @@ class Settings:
     train_dataset: str = ""
     train_run_dir: str = ""
     train_config: str = ""  # a preset name or a config file path
+    train_mode: str = "train"  # the Train tab's mode: 'train', 'distill' or 'personalize'
 
     def to_dict(self) -> dict[str, Any]:
         return {"version": SCHEMA_VERSION, **dataclasses.asdict(self)}
@@ -111,6 +113,16 @@ def default_output_dir() -> Path:
 def output_dir(settings: Settings) -> Path:
     """The folder chosen in the Live tab, else `default_output_dir()`."""
     return Path(settings.output_dir) if settings.output_dir else default_output_dir()
+
+
+def training_clip_dataset(settings: Settings) -> Path:
+    """The dataset folder training clips are recorded into (clips in its `train` split): the one chosen
+    in the Live tab, else `datasets/my-face` in the output folder. Personalize trains on it."""
+    return (
+        Path(settings.clip_dataset)
+        if settings.clip_dataset
+        else output_dir(settings) / "datasets" / "my-face"
+    )
 
 
 def default_animation_path(settings: Settings, source: Path, driving: Path) -> Path:

@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         self.model_bar.addSeparator()
         self.model_bar.addWidget(self.live.device_picker)  # the Live model's device, by its picker
         self.animate = AnimatePanel(settings, self.current_model, self.model_problem)
-        self.train = TrainPanel(settings)
+        self.train = TrainPanel(settings, self.current_model)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.live, "Live")

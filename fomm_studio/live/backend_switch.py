@@ -76,6 +76,13 @@ class BackendSwitch:
         with self._lock:
             return self._choice if self._choice is not None else self._error
 
+    def close(self) -> None:
+        """Cancel and wait for the step in progress: a process that exits while the runtime compiles in
+        native threads aborts ("terminate called without an active exception", seen in the headless run)."""
+        self.cancel()
+        if not self.join(timeout=120):
+            log.warning("the backend build did not stop within 120 s")
+
     def cancel(self) -> None:
         self._cancel.set()
 

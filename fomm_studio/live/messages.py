@@ -77,6 +77,13 @@ class StopRecording:
 
 
 @dataclass(frozen=True)
+class RecordTrainingClip:
+    """Start recording the driving crops into `dataset`'s train split (see `training_clip`); None stops."""
+
+    dataset: Path | None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Save the next frame's clean output as a PNG."""
 
@@ -97,6 +104,7 @@ Command = (
     | ChangeFeed
     | StartRecording
     | StopRecording
+    | RecordTrainingClip
     | Snapshot
     | SetVirtualCamera
 )
@@ -116,6 +124,7 @@ class LiveFrame:
     backend: str = "torch"  # what ran this frame's networks (see engine.backends)
     source: SourceInfo | None = None  # what drives the view (a real camera or not, its mode)
     alignment: float | None = None  # mean driving-to-avatar keypoint distance, % of the frame side
+    clip_seconds: float | None = None  # seconds in the training clip being recorded; None: not recording
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from fomm_studio.live.messages import (
     LiveFrame,
     LiveOptions,
     Notice,
+    RecordTrainingClip,
     SetAvatar,
     SetOptions,
     SetVirtualCamera,
@@ -45,6 +46,7 @@ from fomm_studio.live.paste_back import PasteBack, prepare_paste_back
 from fomm_studio.live.recorder import Recorder, save_snapshot
 from fomm_studio.live.smoothing import KeypointSmoother
 from fomm_studio.live.source_info import SourceInfo, feed_kind
+from fomm_studio.live.training_clip import ClipTap
 from fomm_studio.live.virtual_camera import VirtualCamera
 from fomm_studio.media import read_image
 
@@ -109,6 +111,7 @@ class LivePipeline:
         self.frame_index = 0
         self.notices: list[Notice] = []
         self.recorder: Recorder | None = None
+        self.clip = ClipTap()  # the driving crops recorded as training data
         self._record_side_by_side = False
         self._capture_time = 0.0  # perf_counter time the current frame was read from the feed
         self._snapshot_path: Path | None = None
@@ -138,6 +141,8 @@ class LivePipeline:
             self.start_recording(command.path, command.side_by_side)
         elif isinstance(command, StopRecording):
             self.stop_recording()
+        elif isinstance(command, RecordTrainingClip):
+            self.notices += self.clip.apply(command.dataset, self.session, self.feed)
         elif isinstance(command, Snapshot):
             self._snapshot_path = command.path
         elif isinstance(command, SetVirtualCamera):
@@ -283,6 +288,7 @@ class LivePipeline:
             result.backend,
             self.source_info(),
             alignment_error(result.kp_source.value, result.kp_driving.value),
+            self.clip.seconds,
         )
 
     def source_info(self) -> SourceInfo:
@@ -317,7 +323,9 @@ class LivePipeline:
         if self.options.mirror:
             frame = frame[:, ::-1]
         crop, found = self.cropper(frame, self.options.face_crop, self.options.zoom, self.options.offset)
-        return np.ascontiguousarray(crop), found
+        crop = np.ascontiguousarray(crop)
+        self.clip.offer(crop, found, need_face=self.options.face_crop)  # every camera frame, as cropped
+        return crop, found
 
     def _outputs(self, image: np.ndarray, crop: np.ndarray, panes: Panes) -> None:
         """Feed the recorder, the snapshot and the virtual camera with the clean (overlay-free) output."""
@@ -382,13 +390,10 @@ class LivePipeline:
         """Release the camera, finish a recording, stop the virtual camera and drop a backend build."""
         self._backend_request = None
         if self._backend_switch is not None:
-            self._backend_switch.cancel()
-            # wait for the step in progress: a process that exits while the runtime compiles in native
-            # threads aborts ("terminate called without an active exception", seen in the headless run)
-            if not self._backend_switch.join(timeout=120):
-                log.warning("the backend build did not stop within 120 s")
+            self._backend_switch.close()
         try:
             self.close_feed()
         finally:
             self.stop_recording()
+            self.notices += self.clip.apply(None, self.session, self.feed)
             self.set_virtual_camera(False)

@@ -4,6 +4,7 @@ The command is always an argument list (never a shell string):
 
     one process:  [python, -m, trainer.train, --config, C, --data, D, --run-dir, R, ...]
     N processes:  [python, -m, torch.distributed.run, --standalone, --nproc_per_node=N, -m, trainer.train, ...]
+    distillation: [python, -m, trainer.distill, --teacher-config, C, --teacher, K, --student-config, S, ...]
 
 `supervised_command` wraps either in `fomm_studio.training.supervisor`, which records the exit code in
 the run folder, so a training started detached from the GUI still reports how it ended.
@@ -25,6 +26,8 @@ from trainer.cpu_threads import apply_thread_policy, training_environment
 from trainer.vgg import VGG19_FILE, missing_vgg19_weights
 
 TRAINER_MODULE = "trainer.train"
+DISTILL_MODULE = "trainer.distill"
+STUDENT_KINDS = ("hybrid", "full")  # hybrid: keeps the teacher's keypoint detector; full: its own
 SUPERVISOR_MODULE = "fomm_studio.training.supervisor"
 
 
@@ -74,18 +77,24 @@ def validate_request(request: LaunchRequest, cuda_count: int) -> None:
         raise LaunchError(f"loader workers must be 0 or more, got {request.num_workers}")
 
 
-def _check_run_dir(request: LaunchRequest) -> None:
-    run_dir = request.run_dir
+def _check_run_folder(run_dir: Path, resume: bool, has_config: bool) -> None:
+    """A run folder to start in (it must not hold a run) or to resume (it must hold a config)."""
     if run_dir.exists() and not run_dir.is_dir():
         raise LaunchError(f"{run_dir}: run folder is a file")
-    if request.resume:
-        if not (run_dir / rf.CONFIG_NAME).is_file() and request.config_path is None:
+    if resume:
+        if not (run_dir / rf.CONFIG_NAME).is_file() and not has_config:
             raise LaunchError(f"{run_dir}: nothing to resume (no {rf.CONFIG_NAME}); start a new run instead")
         return
     if rf.holds_run(run_dir):
         raise LaunchError(
             f"{run_dir}: this run folder already holds a run; Resume it or choose a new run folder"
         )
+
+
+def _check_run_dir(request: LaunchRequest) -> None:
+    _check_run_folder(request.run_dir, request.resume, request.config_path is not None)
+    if request.resume:
+        return
     if request.config_path is None:
         raise LaunchError("a new run needs a config file")
     if not request.config_path.is_file():
@@ -131,6 +140,90 @@ def build_command(request: LaunchRequest, cuda_count: int) -> list[str]:
             TRAINER_MODULE,
         ]
     return launcher + trainer_arguments(request)
+
+
+@dataclass(frozen=True)
+class DistillRequest:
+    """One distillation to start (`python -m trainer.distill`): the teacher (config + checkpoint), the
+    student (its kind and config, optionally warm-started), the driving videos and the avatars."""
+
+    teacher_checkpoint: Path
+    teacher_config: Path | None  # None: not known yet (the GUI detects it from the checkpoint)
+    student_config: Path
+    data_dir: Path
+    run_dir: Path
+    student_kind: str = "hybrid"
+    init_from: Path | None = None
+    avatars: tuple[Path, ...] = ()
+    resume: bool = False
+    device: str = "cpu"
+    max_steps: int | None = None
+    seed: int | None = None
+    python: str = sys.executable
+
+
+def validate_distill_request(request: DistillRequest, cuda_count: int) -> None:
+    """Refuse what `trainer.distill` would fail on, naming the file or value."""
+    _check_distill_files(request)
+    if request.student_kind not in STUDENT_KINDS:
+        kinds = ", ".join(STUDENT_KINDS)
+        raise LaunchError(f"student kind must be one of {kinds}, got {request.student_kind!r}")
+    _check_run_folder(request.run_dir, request.resume, has_config=False)
+    if request.device not in ("cpu", "cuda"):
+        raise LaunchError(f"device must be 'cpu' or 'cuda', got {request.device!r}")
+    if request.device == "cuda" and cuda_count < 1:
+        raise LaunchError("device 'cuda' chosen but torch sees no CUDA GPU on this machine")
+    if request.max_steps is not None and request.max_steps < 1:
+        raise LaunchError(f"max steps must be at least 1, got {request.max_steps}")
+
+
+def _check_distill_files(request: DistillRequest) -> None:
+    if not request.teacher_checkpoint.is_file():
+        raise LaunchError(f"{request.teacher_checkpoint}: teacher checkpoint not found")
+    if request.teacher_config is None:
+        raise LaunchError(
+            f"{request.teacher_checkpoint}: the teacher's config is not known; choose its YAML config"
+        )
+    for path, what in (
+        (request.teacher_config, "teacher config"),
+        (request.student_config, "student config"),
+    ):
+        if not path.is_file():
+            raise LaunchError(f"{path}: {what} not found")
+    if not request.data_dir.is_dir():
+        raise LaunchError(f"{request.data_dir}: data folder not found")
+    for avatar in request.avatars:
+        if not avatar.exists():
+            raise LaunchError(f"{avatar}: avatar image or folder not found")
+    if request.init_from is not None and not request.resume and not request.init_from.is_file():
+        raise LaunchError(f"{request.init_from}: checkpoint to start the student from not found")
+
+
+def build_distill_command(request: DistillRequest, cuda_count: int) -> list[str]:
+    """Validated argument list `python -m trainer.distill ...` (paths absolute)."""
+    validate_distill_request(request, cuda_count)
+    assert request.teacher_config is not None  # validated above
+
+    def path(p: Path) -> str:
+        return str(p.resolve())
+
+    args = [request.python, "-m", DISTILL_MODULE]
+    args += ["--teacher-config", path(request.teacher_config), "--teacher", path(request.teacher_checkpoint)]
+    args += ["--student-config", path(request.student_config), "--student-kind", request.student_kind]
+    if request.init_from is not None and not request.resume:
+        args += ["--init-from", path(request.init_from)]
+    args += ["--data", path(request.data_dir)]
+    if request.avatars:
+        args += ["--avatars", *(path(a) for a in request.avatars)]
+    args += ["--run-dir", path(request.run_dir)]
+    if request.max_steps is not None:
+        args += ["--max-steps", str(request.max_steps)]
+    if request.resume:
+        args.append("--resume")
+    args += ["--device", request.device]
+    if request.seed is not None:
+        args += ["--seed", str(request.seed)]
+    return args
 
 
 def supervised_command(command: list[str], run_dir: Path, python: str = sys.executable) -> list[str]:

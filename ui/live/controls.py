@@ -90,6 +90,7 @@ class LiveControls(QScrollArea):
         ):
             layout.addWidget(group)
         layout.addStretch(1)
+        self._groups = layout
         self.setWidget(body)
         self.setWidgetResizable(True)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -195,6 +196,10 @@ class LiveControls(QScrollArea):
         layout.addWidget(choose)
         self._show_output_dir()
         return group
+
+    def add_group(self, group: QWidget) -> None:
+        """Another box at the end of the column (above its stretch)."""
+        self._groups.insertWidget(self._groups.count() - 1, group)
 
     def _check(self, text: str, checked: bool) -> QCheckBox:
         check = QCheckBox(text)

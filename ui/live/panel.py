@@ -36,6 +36,7 @@ from fomm_studio.api import (
     pipeline_factory,
     read_image,
 )
+from ui.live.clip_box import add_training_clip_box
 from ui.live.controls import LiveControls
 from ui.live.device_picker import DevicePicker
 from ui.live.extras import live_extras
@@ -104,6 +105,7 @@ class LivePanel(QWidget):
         self.controls = LiveControls(self.settings)
         self.controls.options_changed.connect(self._on_options_changed)
         self.controls.source_changed.connect(self.set_source)
+        self.clip_box = add_training_clip_box(self)
         self.stats = StatsPanel()
         self.stats.setMinimumHeight(150)
         self.transport = TransportBar(

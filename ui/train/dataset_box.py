@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QGroupBox, QPlainTextEdit, QVBoxLayout, QWidget
 
 from fomm_studio.api import report_text, scan_dataset_report
@@ -104,3 +105,15 @@ class DatasetBox(QGroupBox):
     def shutdown(self, timeout_ms: int) -> bool:
         """Cancel a running scan and join its thread (window closing)."""
         return self._threads.join(timeout_ms)
+
+
+def dropped_folder(event: QDropEvent) -> Path | None:
+    """The first local folder among the dropped URLs (QDragEnterEvent is a QDropEvent too)."""
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return None
+    for url in mime.urls():
+        path = Path(url.toLocalFile())
+        if url.isLocalFile() and path.is_dir():
+            return path
+    return None

@@ -1,6 +1,7 @@
 """The Train tab: dataset folder and its report, a preset config with its main numbers editable, device,
 Start / Stop / Resume of a training process, and a live view of the run folder (loss and learning-rate
-curves, latest sample reconstruction, checkpoints with "Use in Live").
+curves, latest sample reconstruction, checkpoints with "Use in Live"). Its modes (ui.train.modes) start
+a training, a distillation into a live model, or a Personalize fine-tuning of the live model.
 
 The panel composes one part per job (ui.train.dataset_box, config_form, process_controls, run_view) and
 ties them to the training process (ui.train.process), which is separate: this tab only reads its run
@@ -21,11 +22,14 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QScrollArea, QVBoxLayout, QWidget
 
 from fomm_studio.api import (
+    DistillRequest,
     FommError,
     LaunchRequest,
+    ModelEntry,
     Settings,
     TrainEdits,
     build_command,
+    build_distill_command,
     cuda_device_count,
     default_run_dir,
     holds_run,
@@ -34,8 +38,11 @@ from fomm_studio.api import (
     write_run_config,
 )
 from ui.train.config_form import ConfigForm
-from ui.train.dataset_box import DatasetBox
+from ui.train.dataset_box import DatasetBox, dropped_folder
+from ui.train.distill_form import DistillForm
+from ui.train.modes import ModeChoice, mode_request, show_mode
 from ui.train.pace import StepPace
+from ui.train.personalize_box import PersonalizeBox
 from ui.train.process import TrainingProcess
 from ui.train.process_controls import ProcessControls
 from ui.train.run_view import RunView
@@ -46,10 +53,12 @@ from ui.widgets.theme import DANGER, OK, WARN
 log = logging.getLogger(__name__)
 
 CloseAnswer = str  # "stop", "leave" or "cancel"
+WHAT = {"train": "training", "distill": "distillation", "personalize": "Personalize"}
 
 
 class TrainPanel(QWidget):
-    """The Train tab. `use_in_live(run_dir, checkpoint)` asks the main window to switch the live model."""
+    """The Train tab. `use_in_live(run_dir, checkpoint)` asks the main window to switch the live model;
+    `model_provider` returns the live model (the one Personalize fine-tunes)."""
 
     status_message = Signal(str, str)
     error = Signal(str)
@@ -57,9 +66,15 @@ class TrainPanel(QWidget):
     report_ready = Signal(str)
     training_finished = Signal(str)  # finished / stopped / failed
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        model_provider: Callable[[], ModelEntry] | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
         self.settings = settings
+        self.model_provider = model_provider
         self.cache_dir: Path | None = None  # frame cache (None: the trainer's default, shared with training)
         self.stop_timeout_ms = 60000
         self.close_wait_s = 20.0
@@ -94,9 +109,21 @@ class TrainPanel(QWidget):
         self.run_view = RunView()
         self.run_view.use_in_live.connect(self.use_in_live)
         self.run_view.error.connect(self.error)
+        self.mode_choice = ModeChoice(self.settings.train_mode)
+        self.mode_choice.mode_changed.connect(self._on_mode_changed)
+        self.distill_form = DistillForm()
+        self.distill_form.error.connect(self.error)
+        self.personalize_box = PersonalizeBox(self.settings, self.model_provider)
         left = QWidget()
         column = QVBoxLayout(left)
-        for part in (self.dataset_box, self.config_form, self.controls):
+        column.addWidget(self.mode_choice)
+        for part in (
+            self.personalize_box,
+            self.dataset_box,
+            self.distill_form,
+            self.config_form,
+            self.controls,
+        ):
             column.addWidget(part)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -112,6 +139,11 @@ class TrainPanel(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(side)
         layout.addWidget(self.run_view, 1)
+        show_mode(self, self.mode_choice.mode())
+
+    def _on_mode_changed(self, mode: str) -> None:
+        self.settings.train_mode = mode
+        show_mode(self, mode)
 
     def _restore(self) -> None:
         self.config_form.restore(self.settings.train_config)
@@ -123,11 +155,11 @@ class TrainPanel(QWidget):
 
     # -- dataset and config ---------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
-        if _dropped_folder(event) is not None:
+        if dropped_folder(event) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
-        folder = _dropped_folder(event)
+        folder = dropped_folder(event)
         if folder is not None:
             self.set_dataset(folder)
             event.acceptProposedAction()
@@ -141,7 +173,7 @@ class TrainPanel(QWidget):
 
     def _on_dataset_usable(self, problem: str | None) -> None:
         """The dataset report says whether training can start on the folder: Start and Resume follow."""
-        self.controls.set_blocker(problem)
+        self.controls.set_blocker(None if self.mode_choice.mode() == "personalize" else problem)
 
     def load_config(self, path: Path) -> bool:
         """Show a config's editable numbers; an unreadable file is reported and the old choice kept."""
@@ -155,21 +187,28 @@ class TrainPanel(QWidget):
 
     # -- start / stop / resume ------------------------------------------------------------------
     def start_training(self) -> bool:
-        """A new run: write the edited config into the run folder, then start the trainer."""
+        """A new run in the chosen mode (see ui.train.modes); nothing is written when it is refused."""
         if self.process.running:
             return False
         run_dir = self._new_run_dir()
-        config = self.config_form.config_path
+        mode = self.mode_choice.mode()
         try:
-            edits = self.config_form.checked_edits()
-            request = self._request(run_dir, resume=False, config=config)
-            build_command(request, cuda_device_count())  # validate before writing anything
-            run_dir.mkdir(parents=True, exist_ok=True)
-            written = write_run_config(config or Path(), edits, run_dir)
-            return self._launch(dataclasses.replace(request, config_path=written))
+            if mode != "train":
+                return self._launch(mode_request(self, mode, run_dir, resume=False))
+            return self._launch(self._new_training(run_dir))
         except (FommError, OSError) as exc:
-            self.error.emit(f"Cannot start training: {exc}")
+            self.error.emit(f"Cannot start {WHAT[mode]}: {exc}")
             return False
+
+    def _new_training(self, run_dir: Path) -> LaunchRequest:
+        """Train mode: the edited config written into the run folder (once the request passed its checks)."""
+        config = self.config_form.config_path
+        edits = self.config_form.checked_edits()
+        request = self._request(run_dir, resume=False, config=config)
+        build_command(request, cuda_device_count())  # validate before writing anything
+        run_dir.mkdir(parents=True, exist_ok=True)
+        written = write_run_config(config or Path(), edits, run_dir)
+        return dataclasses.replace(request, config_path=written)
 
     def _new_run_dir(self) -> Path:
         """The run folder field, unless it is empty or already holds a run (finished, stopped or failed
@@ -184,14 +223,17 @@ class TrainPanel(QWidget):
         if self.process.running:
             return False
         run_dir = self.controls.run_dir()
+        mode = self.mode_choice.mode()
         try:
             if run_dir is None:
                 raise FommError("choose the run folder to resume")
+            if mode != "train":
+                return self._launch(mode_request(self, mode, run_dir, resume=True))
             launched = self._launch(self._request(run_dir, resume=True, config=None))
             self.config_form.show_run_config(run_dir)
             return launched
         except (FommError, OSError) as exc:
-            self.error.emit(f"Cannot resume training: {exc}")
+            self.error.emit(f"Cannot resume {WHAT[mode]}: {exc}")
             return False
 
     def _request(self, run_dir: Path, resume: bool, config: Path | None) -> LaunchRequest:
@@ -213,8 +255,11 @@ class TrainPanel(QWidget):
             num_workers=self.controls.num_workers(),
         )
 
-    def _launch(self, request: LaunchRequest) -> bool:
-        command = build_command(request, cuda_device_count())
+    def _launch(self, request: LaunchRequest | DistillRequest) -> bool:
+        if isinstance(request, DistillRequest):
+            command = build_distill_command(request, cuda_device_count())
+        else:
+            command = build_command(request, cuda_device_count())
         run_dir = request.run_dir
         self.controls.run_edit.setText(str(run_dir))
         self.settings.train_run_dir = str(run_dir)
@@ -226,8 +271,9 @@ class TrainPanel(QWidget):
         self.pace.reset()
         self._set_running(True)
         verb = "Resuming" if request.resume else "Starting"
-        self.controls.set_state(f"{verb} training in {run_dir}…", OK)
-        self.status_message.emit(f"{verb} training: {run_dir}", "info")
+        what = WHAT[self.mode_choice.mode()]
+        self.controls.set_state(f"{verb} {what} in {run_dir}…", OK)
+        self.status_message.emit(f"{verb} {what}: {run_dir}", "info")
         return True
 
     def stop_training(self) -> None:
@@ -274,7 +320,8 @@ class TrainPanel(QWidget):
         if self.process.running and monitor is not None and monitor.last_step is not None:
             self.pace.observe(time.monotonic(), monitor.last_step)
             total = f" / {monitor.max_steps}" if monitor.max_steps else ""
-            text = f"Training: step {monitor.last_step}{total}, epoch {monitor.last_epoch}"
+            epoch = f", epoch {monitor.last_epoch}" if monitor.last_epoch is not None else ""
+            text = f"Training: step {monitor.last_step}{total}{epoch}"
             self.controls.set_state(text + self._pace_text(monitor.last_step, monitor.max_steps), OK)
 
     def _pace_text(self, step: int, max_steps: int | None) -> str:
@@ -345,16 +392,5 @@ class TrainPanel(QWidget):
     def shutdown(self, timeout_ms: int = 15000) -> bool:
         """Stop polling and join the scan thread (the training process itself is detached)."""
         self.timer.stop()
-        return self.dataset_box.shutdown(timeout_ms)
-
-
-def _dropped_folder(event: QDropEvent) -> Path | None:
-    """The first local folder among the dropped URLs (QDragEnterEvent is a QDropEvent too)."""
-    mime = event.mimeData()
-    if mime is None or not mime.hasUrls():
-        return None
-    for url in mime.urls():
-        path = Path(url.toLocalFile())
-        if url.isLocalFile() and path.is_dir():
-            return path
-    return None
+        detection_done = self.distill_form.shutdown(timeout_ms)
+        return self.dataset_box.shutdown(timeout_ms) and detection_done

@@ -54,6 +54,7 @@ class ProcessControls(QGroupBox):
             "e.g. the default model or an original vox checkpoint"
         )
         form.addRow("Start from", row)
+        self._form, self._init_row = form, row
         self._device_rows(form)
         # Start / Stop / Resume and the state line: the tab keeps them in view under its scrolling column
         self.action_bar = QWidget()
@@ -107,6 +108,13 @@ class ProcessControls(QGroupBox):
             row.addWidget(button)
         self.set_running(False)
         return row
+
+    def show_for_mode(self, mode: str) -> None:
+        """Rows a mode does not use are hidden: its own form says where a distillation or Personalize
+        starts from, and a distillation runs in one process that loads its own data."""
+        self._form.setRowVisible(self._init_row, mode == "train")
+        for widget in (self.processes, self.workers):
+            self._form.setRowVisible(widget, mode != "distill")
 
     # -- the choices ----------------------------------------------------------------------------
     def run_dir(self) -> Path | None:
