@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from fomm_studio.api import read_image, save_png
+from fomm_studio.api import output_dir, read_image, save_png
 from fomm_studio.live.avatar_preflight import score_avatar
 from fomm_studio.paths import ASSETS_DIR
 from ui.widgets import avatar_check
@@ -59,7 +59,7 @@ def test_choosing_an_avatar_shows_its_verdict_scored_off_the_gui_thread(
     with qtbot.waitSignal(check.crop_saved, timeout=30000) as saved:
         check.use_crop_button.click()
     crop = saved.args[0]
-    assert crop.parent == window.live._output_dir() / "avatars" and far.is_file()  # the original stays
+    assert crop.parent == output_dir(window.live.settings) / "avatars" and far.is_file()  # the original stays
     assert read_image(crop).shape[:2] == (region.side, region.side)
     assert window.live.gallery.current_path() == crop.resolve()
     qtbot.waitUntil(lambda: check.result is not None and check.result.path == crop.resolve(), timeout=30000)

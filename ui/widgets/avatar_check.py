@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -66,8 +66,11 @@ class AvatarCheckView(QWidget):
             return check_avatar_file(path, paste_back=paste_back, thumbnail_side=THUMBNAIL_SIDE)
 
         worker = TaskWorker(task)
-        worker.finished.connect(lambda result: self._on_checked(generation, result))
-        worker.failed.connect(lambda reason: self._on_failed(generation, reason))
+        worker.setProperty("generation", generation)
+        # bound methods of this widget, so the results are queued to the GUI thread (a lambda would run
+        # in the worker's thread and touch the widgets there)
+        worker.finished.connect(self._on_checked)
+        worker.failed.connect(self._on_failed)
         worker.stopped.connect(self._threads.reap)
         self._threads.start(worker)
         return worker
@@ -87,13 +90,20 @@ class AvatarCheckView(QWidget):
         self.thumbnail.setVisible(False)
         self.use_crop_button.setVisible(False)
 
-    def _on_failed(self, generation: int, reason: str) -> None:
-        if generation == self._generation:
+    def _is_current(self) -> bool:
+        """Whether the worker whose signal is being delivered scored the newest avatar."""
+        sender = self.sender()
+        return sender is not None and sender.property("generation") == self._generation
+
+    @Slot(str)
+    def _on_failed(self, reason: str) -> None:
+        if self._is_current():
             self._show_nothing()
             self.verdict.setText(f"Not checked: {reason}")
 
-    def _on_checked(self, generation: int, result: AvatarCheck) -> None:
-        if generation != self._generation:
+    @Slot(object)
+    def _on_checked(self, result: AvatarCheck) -> None:
+        if not self._is_current():
             return  # another avatar was chosen meanwhile
         self.result = result
         score = result.score
@@ -133,10 +143,14 @@ class AvatarCheckView(QWidget):
 
         worker = TaskWorker(task)
         worker.finished.connect(self.crop_saved.emit)
-        worker.failed.connect(lambda reason: self.verdict.setText(f"Crop not saved: {reason}"))
+        worker.failed.connect(self._on_crop_failed)
         worker.stopped.connect(self._threads.reap)
         self._threads.start(worker)
         return worker
+
+    @Slot(str)
+    def _on_crop_failed(self, reason: str) -> None:
+        self.verdict.setText(f"Crop not saved: {reason}")
 
     def shutdown(self, timeout_ms: int = 15000) -> bool:
         """Join the scoring threads (window closing)."""
