@@ -198,3 +198,34 @@ def test_without_config_the_checkpoint_names_it_and_a_large_avatar_keeps_its_siz
     argv = [*common, "--driving", str(driving), "--output", str(tmp_path / "small.mp4"), "--no-paste-back"]
     assert main(argv) == 0
     assert read_video_frames(tmp_path / "small.mp4")[0].shape == (256, 256, 3)
+
+
+ORIGINAL_FILES = {  # the authors' file names: where shapes are shared, the name decides
+    "vox-256": "vox-cpk.pth.tar",
+    "vox-adv-256": "vox-adv-cpk.pth.tar",
+    "taichi-256": "taichi-cpk.pth.tar",
+    "taichi-adv-256": "taichi-adv-cpk.pth.tar",
+    "mgif-256": "mgif-cpk.pth.tar",
+    "bair-256": "bair-cpk.pth.tar",
+    "fashion-256": "fashion.pth.tar",
+    "nemo-256": "nemo-cpk.pth.tar",
+}
+
+
+@pytest.mark.parametrize("name", list(ORIGINAL_FILES))
+def test_animate_takes_each_original_structure_without_config_and_names_the_one_it_chose(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A random-weight checkpoint with each original config's exact tensors, under the authors' file
+    name, animates with `--checkpoint` alone; the config it detected is printed."""
+    from tests.fomm_studio.original_checkpoints import original_checkpoint
+
+    checkpoint = original_checkpoint(tmp_path / ORIGINAL_FILES[name], name, random=True)
+    source = save_png(tmp_path / "avatar.png", SyntheticFeed(size=256, seed=2).frame_at(0))
+    driving = make_video(tmp_path / "driving.mp4", frames=2, fps=10)
+    output = tmp_path / "out.mp4"
+    argv = ["animate", "--quiet", "--checkpoint", str(checkpoint), "--source", str(source)]
+    assert main([*argv, "--driving", str(driving), "--output", str(output), "--backend", "torch"]) == 0
+    assert f"config: {name} (detected from the checkpoint" in capsys.readouterr().err
+    frames = read_video_frames(output)
+    assert len(frames) == 2 and frames[0].shape == (256, 256, 3)
