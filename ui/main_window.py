@@ -59,7 +59,6 @@ class MainWindow(QMainWindow):
         self._build_model_bar()
         self.live = LivePanel(settings, self.current_model, self.model_problem)
         self.model_bar.addSeparator()
-        self.model_bar.addWidget(self.live.device_picker)  # the Live model's device, by its picker
         self.animate = AnimatePanel(settings, self.current_model, self.model_problem)
         self.train = TrainPanel(settings, self.current_model)
         self.tabs = QTabWidget()

@@ -70,6 +70,24 @@ class BackendChoice:
     def describe(self) -> str:
         return f"backend {self.name}: {self.reason}"
 
+    def summary(self) -> str:
+        """One short line for a status bar: the backend with its guard figures, and the refused ones
+        (`describe` has everything, for the log and the CLI)."""
+        chosen = self.guards.get(self.name)
+        if chosen is None and not self.guards:
+            return self.describe()
+        line = f"backend {self.name}"
+        if chosen is not None:
+            fidelity = "same pixels as torch" if math.isinf(chosen.psnr) else f"{chosen.psnr:.1f} dB vs torch"
+            line += f": {fidelity}, {chosen.torch_ms / chosen.backend_ms:.1f}x its speed"
+        refused = [f"{name} {g.psnr:.1f} dB" for name, g in self.guards.items() if not g.passed]
+        slower = [name for name, g in self.guards.items() if g.passed and g.backend_ms >= g.torch_ms]
+        if refused:
+            line += f"; below {MIN_PSNR_DB:.0f} dB: {', '.join(refused)}"
+        if slower and chosen is None:
+            line += f"; not faster than torch: {', '.join(slower)}"
+        return line
+
 
 def psnr(images: list[np.ndarray], reference: list[np.ndarray]) -> tuple[int, float]:
     """(max absolute difference, PSNR in dB over all frames) of uint8 images against the reference's."""

@@ -242,7 +242,8 @@ class LivePipeline:
             self.notices.append(Notice("info", result))
             return
         self.session.set_backend(result.backend)
-        self.notices.append(Notice("info", result.describe()))
+        log.info("%s", result.describe())
+        self.notices.append(Notice("info", result.summary()))
 
     def step(self) -> LiveFrame:
         """Process one frame. Raises the feed's errors (camera lost) and engine errors unchanged."""

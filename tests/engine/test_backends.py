@@ -254,3 +254,24 @@ def test_mixed_precision_frames_stay_close_to_torch(tiny_models: FommModels, cac
     ]
     assert all(result.backend == "openvino-mixed" for _, result in images)
     assert psnr([r.image for _, r in images], [want for want, _ in images])[1] > 35
+
+
+def test_the_status_line_summary_names_the_choice_and_the_refused_with_their_figures() -> None:
+    from engine.backends.choice import BackendChoice, GuardReport
+
+    guards = {
+        "openvino": GuardReport(88.9, 1, 30.0, 50.0, 4),
+        "openvino-mixed": GuardReport(45.8, 44, 24.0, 50.0, 4),
+        "openvino-bf16": GuardReport(37.9, 128, 20.0, 50.0, 4),
+    }
+    chosen = BackendChoice("auto", "openvino-mixed", None, "long reason", guards)
+    assert chosen.summary() == (
+        "backend openvino-mixed: 45.8 dB vs torch, 2.1x its speed; below 40 dB: openvino-bf16 37.9 dB"
+    )
+    slow = {"openvino": GuardReport(88.9, 1, 60.0, 50.0, 4)}
+    assert BackendChoice("auto", "torch", None, "r", slow).summary() == (
+        "backend torch; not faster than torch: openvino"
+    )
+    assert BackendChoice("auto", "torch", None, "openvino unavailable: x").summary() == (
+        "backend torch: openvino unavailable: x"
+    )

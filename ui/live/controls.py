@@ -197,9 +197,9 @@ class LiveControls(QScrollArea):
         self._show_output_dir()
         return group
 
-    def add_group(self, group: QWidget) -> None:
-        """Another box at the end of the column (above its stretch)."""
-        self._groups.insertWidget(self._groups.count() - 1, group)
+    def add_group(self, group: QWidget, first: bool = False) -> None:
+        """Another box at the end of the column (above its stretch), or at its top."""
+        self._groups.insertWidget(0 if first else self._groups.count() - 1, group)
 
     def _check(self, text: str, checked: bool) -> QCheckBox:
         check = QCheckBox(text)

@@ -1,11 +1,11 @@
-"""The Live tab's device and inference backend, next to the model picker: the choices (device: Auto /
+"""The Live tab's device and inference backend, a box atop its controls column: the choices (device: Auto /
 CPU / each GPU; backend: fastest available / torch / each exported one) and what the running model
 actually uses, with a warning when the model is too heavy for live use there."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QGridLayout, QGroupBox, QLabel, QWidget
 
 from fomm_studio.api import BACKEND_REQUESTS, DeviceReport
 from ui.widgets.device_combo import DeviceCombo
@@ -19,7 +19,7 @@ BACKEND_TIP = (
 )
 
 
-class DevicePicker(QWidget):
+class DevicePicker(QGroupBox):
     """Emits `device_changed` with the new device, `backend_changed` with the new backend request;
     `show_report` shows where the model runs, `show_backend` which backend animates the frames."""
 
@@ -27,7 +27,7 @@ class DevicePicker(QWidget):
     backend_changed = Signal(str)
 
     def __init__(self, value: str, backend: str = "auto", parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__("Runs on", parent)
         self.combo = DeviceCombo(value)
         self.combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # keep Space for the Start/Stop shortcut
         self.combo.activated.connect(self._on_activated)
@@ -41,17 +41,23 @@ class DevicePicker(QWidget):
         self.backend_combo.activated.connect(lambda _i: self.backend_changed.emit(self.backend()))
         self.used_label = QLabel("")
         self.used_label.setObjectName("badge")
+        self.used_label.setWordWrap(True)
         self.backend_label = QLabel("")
-        self.backend_label.setObjectName("badge")
         self.backend_label.setStyleSheet("color: #aab1bb;")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Device"))
-        layout.addWidget(self.combo)
-        layout.addWidget(self.used_label)
-        layout.addWidget(QLabel("Backend"))
-        layout.addWidget(self.backend_combo)
-        layout.addWidget(self.backend_label)
+        self.backend_label.setWordWrap(True)
+        # a box at the top of the Live tab's column: reachable at every window width (the model bar
+        # above overflows at 1024 pixels)
+        for combo in (self.combo, self.backend_combo):  # shrink with the column, full names in the popup
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+        layout = QGridLayout(self)
+        layout.addWidget(QLabel("Device"), 0, 0)
+        layout.addWidget(self.combo, 0, 1)
+        layout.addWidget(self.used_label, 1, 1)
+        layout.addWidget(QLabel("Backend"), 2, 0)
+        layout.addWidget(self.backend_combo, 2, 1)
+        layout.addWidget(self.backend_label, 3, 1)
+        layout.setColumnStretch(1, 1)
 
     def value(self) -> str:
         return self.combo.value()

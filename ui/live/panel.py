@@ -93,7 +93,7 @@ class LivePanel(QWidget):
 
     # -- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.device_picker = DevicePicker(self.device, self.settings.live_backend)  # in the model bar
+        self.device_picker = DevicePicker(self.device, self.settings.live_backend)  # top of the column
         self.device_picker.device_changed.connect(self._on_device_changed)
         self.device_picker.backend_changed.connect(self._on_device_changed)
         self.gallery = AvatarGallery(lambda: output_dir(self.settings) / "avatars")  # + the avatar preflight
@@ -103,6 +103,7 @@ class LivePanel(QWidget):
         self.avatar_view = ImageView("Avatar")
         self.output_view = ImageView("Output")
         self.controls = LiveControls(self.settings)
+        self.controls.add_group(self.device_picker, first=True)
         self.controls.options_changed.connect(self._on_options_changed)
         self.controls.source_changed.connect(self.set_source)
         self.clip_box = add_training_clip_box(self)

@@ -8,6 +8,7 @@ the test chooses, not races it hopes to win. The tiny models' export comes from 
 from __future__ import annotations
 
 import _thread
+import re
 import sys
 import threading
 from collections.abc import Iterator
@@ -81,7 +82,9 @@ def test_frames_flow_on_torch_until_the_backend_is_ready_then_switch_between_fra
     assert all(f.panes.output.shape == (64, 64, 3) for f in frames)
     assert with_overlay.backend == "torch"  # the occlusion map comes from the torch networks
     (notice,) = [n for n in pipeline.take_notices() if n.text.startswith("backend ")]
-    assert notice.kind == "info" and notice.text.startswith("backend openvino: loaded from the cache")
+    assert notice.kind == "info" and re.match(
+        r"backend openvino: (same pixels as torch|[\d.]+ dB vs torch), [\d.]+x its speed", notice.text
+    )
     assert "PSNR" in notice.text and pipeline.backend_switch is None
 
 
