@@ -105,7 +105,9 @@ def make_window(qtbot, tiny_entry) -> Iterator[Callable[..., object]]:
 
     def factory(settings: Settings | None = None) -> MainWindow:
         registry, entry = tiny_entry
-        settings = settings or Settings(model_id=entry.model_id, camera="synthetic")
+        # torch unless a test asks for a backend: an automatic build of every exported backend in the
+        # background of each Live test would compete with it for the CPU
+        settings = settings or Settings(model_id=entry.model_id, camera="synthetic", live_backend="torch")
         apply_dark_theme(QApplication.instance())
         window = MainWindow(settings, registry, save_on_close=False)
         qtbot.addWidget(window)
