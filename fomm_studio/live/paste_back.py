@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from engine import AnimationResult
 from fomm_studio.live.detail_transfer import DetailTransfer, FrameMotion
 from fomm_studio.live.face_tracking import CropBox, Detector, HaarFaceDetector
 
@@ -115,6 +116,11 @@ class PasteBack:
         out = self.avatar.copy()
         out[r.top : r.top + r.side, r.left : r.left + r.side] = blended
         return out
+
+    def compose(self, result: AnimationResult, detail: bool = True) -> np.ndarray:
+        """`paste` of an animated frame, with the avatar's detail moved by the frame's motion when
+        `detail` is on and the frame was asked for its deformation (see `DETAIL_EXTRAS`)."""
+        return self.paste(result.image, FrameMotion.of(result) if detail else None)
 
 
 def prepare_paste_back(

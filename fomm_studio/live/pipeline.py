@@ -255,12 +255,12 @@ class LivePipeline:
         captured = self._next_crop()
         crop, self._capture_time = captured.crop, captured.captured_at
         t2 = time.perf_counter()
-        result = self.session.animate(crop, with_extras=self.options.overlays.extras)
+        result = self.session.animate(crop, with_extras=self.options.frame_extras(self._paste is not None))
         t3 = time.perf_counter()
         panes = compose_panes(result, crop, self._avatar_display, self.options.overlays, self.display_size)
         output = result.image
         if self._paste is not None:
-            output = self._paste.paste(result.image)
+            output = self._paste.compose(result, detail=self.options.keep_detail)
             if not self.options.overlays.any:  # overlays stay on the crop the model sees
                 panes = replace(panes, output=fit_display(output, self.display_size))
         if self.options.align_opacity > 0:  # aligning: the avatar over the driving crop
