@@ -1,9 +1,12 @@
 """Detail transfer: the pasted-back face keeps the full-resolution avatar's fine detail.
 
 The model animates the head square at its own frame size (256 px); pasted back into a 1024-px
-portrait, that square is blown up ~2.8 times and looks soft. What the upscale lost is exactly the
-avatar square's detail layer: the square minus the same square taken down to the model's size and
-back up (the path the animated crop travels). The model's own motion says where each output pixel
+portrait, that square is blown up ~2.8 times and looks soft. What the upscale lost is the avatar
+square's detail layer: the square minus the same square taken down to the model's size and back up
+(the path the animated crop travels). The model's output is softer still than its frame size (the
+lite model's reconstruction of the astronaut is as sharp as the source taken down to ~100 px and back),
+so the layer is taken against the resolution the model really keeps (`effective_resolution`, measured
+once per avatar on the model's reconstruction of it), else most of the softness stays. The model's own motion says where each output pixel
 came from in the source (the dense motion's backward flow `deformation`, Eq. 4, in the crop's
 [-1, 1] coordinates); moving the detail layer with that flow and adding it to the upscaled animated
 crop puts the avatar's pores, hair and edges where the model put the face. Where the occlusion map
@@ -55,14 +58,39 @@ def identity_grid(h: int, w: int) -> np.ndarray:
     return grid
 
 
-def detail_layer(square: np.ndarray, model_size: int) -> np.ndarray:
-    """What a round trip through the model's frame size removes from `square`'s brightness: the square
-    minus its area-downscale to `model_size` upscaled back bilinearly (as `PasteBack` scales the
-    animated crop), in grey levels. Shapes: uint8 (s, s, 3) -> float32 (s, s), zero on a flat square."""
+def low_pass(square: np.ndarray, resolution: int) -> np.ndarray:
+    """`square` taken down to `resolution` pixels (area average) and back up bilinearly, as `PasteBack`
+    scales the animated crop. Shapes: (s, s, C) -> (s, s, C), same dtype."""
     s = square.shape[0]
-    small = cv2.resize(square, (model_size, model_size), interpolation=cv2.INTER_AREA)
-    low = cv2.resize(small, (s, s), interpolation=cv2.INTER_LINEAR)
-    detail = square.astype(np.float32) - low.astype(np.float32)
+    small = cv2.resize(square, (resolution, resolution), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (s, s), interpolation=cv2.INTER_LINEAR)  # type: ignore[no-any-return]
+
+
+def laplacian_variance(image: np.ndarray, border: float = 0.0) -> float:
+    """Sharpness: the variance of the Laplacian of the grey levels, leaving out `border` of the side."""
+    h, w = image.shape[:2]
+    dy, dx = round(h * border), round(w * border)
+    grey = cv2.cvtColor(image[dy : h - dy, dx : w - dx], cv2.COLOR_BGR2GRAY)
+    return float(cv2.Laplacian(grey, cv2.CV_64F).var())
+
+
+def effective_resolution(source: np.ndarray, reconstruction: np.ndarray) -> int:
+    """The resolution the model's output really has: the largest size (among 100% down to 25% of the
+    frame in ~15% steps) that the source must be taken down to, and back, to be no sharper than the
+    model's reconstruction of it (Laplacian variance, inside a 15% border). Shapes: both uint8 (S, S, 3)."""
+    size = source.shape[0]
+    target = laplacian_variance(reconstruction, border=0.15)
+    for resolution in np.geomspace(size, size / 4, 10).round().astype(int):
+        if laplacian_variance(low_pass(source, int(resolution)), border=0.15) <= target:
+            return int(resolution)
+    return size // 4
+
+
+def detail_layer(square: np.ndarray, resolution: int) -> np.ndarray:
+    """What a round trip through `resolution` pixels (the model's frame size, or what its output really
+    keeps) removes from `square`'s brightness: the square minus `low_pass(square, resolution)`, in grey
+    levels. Shapes: uint8 (s, s, 3) -> float32 (s, s), zero on a flat square."""
+    detail = square.astype(np.float32) - low_pass(square, resolution).astype(np.float32)
     return cv2.cvtColor(detail, cv2.COLOR_BGR2GRAY)  # type: ignore[no-any-return]  # the weights sum to 1
 
 
@@ -78,24 +106,27 @@ class DetailTransfer:
     Per frame: one upscale of the 64-px flow displacement, one remap, one resize of the occlusion map,
     one blend towards neutral where occluded and one saturating add."""
 
-    def __init__(self, square: np.ndarray, model_size: int):
+    def __init__(self, square: np.ndarray, resolution: int):
         self.side = square.shape[0]
-        detail = detail_layer(square, model_size)
+        detail = detail_layer(square, resolution)
         self._detail = np.clip(np.rint(detail) + NEUTRAL, 0, 255).astype(np.uint8)  # (s, s)
         self._neutral = np.full_like(self._detail, NEUTRAL)
         # pixel coordinates of each output pixel: the remap's identity. Shapes: (s, s, 2)
         self._pixels = (identity_grid(self.side, self.side) + 1.0) * (self.side / 2.0) - 0.5
+        self._map = np.empty_like(self._pixels)  # each frame's sampling positions, in pixels
 
     def moved(self, motion: FrameMotion) -> np.ndarray:
         """The detail layer moved by `motion`, faded out where the source is occluded, as uint8 around
         `NEUTRAL`. Shapes: -> (s, s) uint8."""
         s = self.side
         h, w = motion.deformation.shape[:2]
-        # upsample the displacement, not the grid: the identity stays exact up to the square's border
-        displacement = motion.deformation.astype(np.float32) - identity_grid(h, w)
-        shift = cv2.resize(displacement, (s, s), interpolation=cv2.INTER_LINEAR) * (s / 2.0)
+        # upsample the displacement (scaled to pixels while it is small), not the grid: the identity
+        # stays exact up to the square's border; written into one reused buffer (fewer page faults)
+        displacement = (motion.deformation.astype(np.float32) - identity_grid(h, w)) * (s / 2.0)
+        cv2.resize(displacement, (s, s), dst=self._map, interpolation=cv2.INTER_LINEAR)
+        np.add(self._map, self._pixels, out=self._map)
         # fixed-point maps: the uint8 remap then runs on integers (measured ~25% faster with the conversion)
-        fixed, fraction = cv2.convertMaps(self._pixels + shift, None, cv2.CV_16SC2)  # type: ignore[call-overload]
+        fixed, fraction = cv2.convertMaps(self._map, None, cv2.CV_16SC2)  # type: ignore[call-overload]
         warped = cv2.remap(
             self._detail,
             fixed,
@@ -104,7 +135,7 @@ class DetailTransfer:
             borderMode=cv2.BORDER_CONSTANT,
             borderValue=NEUTRAL,
         )
-        if motion.occlusion_map is None:
+        if motion.occlusion_map is None or motion.occlusion_map.min() >= 1.0:  # nothing hidden
             return warped  # type: ignore[no-any-return]
         visible = cv2.resize(motion.occlusion_map.astype(np.float32), (s, s), interpolation=cv2.INTER_LINEAR)
         return cv2.blendLinear(warped, self._neutral, visible, 1.0 - visible)  # type: ignore[no-any-return]

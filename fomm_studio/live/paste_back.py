@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from engine import AnimationResult
-from fomm_studio.live.detail_transfer import DetailTransfer, FrameMotion
+from engine import AnimationResult, AnimationSession
+from fomm_studio.live.detail_transfer import DetailTransfer, FrameMotion, effective_resolution
 from fomm_studio.live.face_tracking import CropBox, Detector, HaarFaceDetector
 
 
@@ -92,6 +92,7 @@ class PasteBack:
         small = feather_mask(model_size, feather)[:, :, 0]
         self._ring_small = (small > 0.05) & (small < 0.95)  # the blended border, at the model's size
         self._detail: DetailTransfer | None = None  # made at the first frame that asks for it
+        self.detail_resolution = model_size  # what the model's output really keeps (`measure_detail`)
 
     def colour_offset(self, animated: np.ndarray) -> tuple[float, float, float, float]:
         """Per-channel shift that removes the model's colour drift where the crop meets the avatar
@@ -110,17 +111,40 @@ class PasteBack:
         up = cv2.add(up, self.colour_offset(animated))  # type: ignore[call-overload]  # a scalar (B, G, R, A) is valid; saturating, either sign
         if motion is not None:
             if self._detail is None:
-                self._detail = DetailTransfer(self._original, self.model_size)
+                self._detail = DetailTransfer(self._original, self.detail_resolution)
             up = self._detail.add_to(up, motion)
         blended = cv2.blendLinear(up, self._original, self._weight, self._weight_rest)
         out = self.avatar.copy()
         out[r.top : r.top + r.side, r.left : r.left + r.side] = blended
         return out
 
+    def measure_detail(self, reconstruction: np.ndarray) -> None:
+        """Set the resolution detail transfer tops up from: what the model keeps of the head square,
+        judged on its `reconstruction` of it (see `effective_resolution`). Shapes: uint8 (S, S, 3)."""
+        self.detail_resolution = effective_resolution(self.source_crop, reconstruction)
+        self._detail = None
+
     def compose(self, result: AnimationResult, detail: bool = True) -> np.ndarray:
         """`paste` of an animated frame, with the avatar's detail moved by the frame's motion when
         `detail` is on and the frame was asked for its deformation (see `DETAIL_EXTRAS`)."""
         return self.paste(result.image, FrameMotion.of(result) if detail else None)
+
+
+def set_paste_source(session: AnimationSession, avatar: np.ndarray, paste: PasteBack | None) -> None:
+    """Give `session` the avatar (its head square when pasting back). With paste-back, one frame animates
+    the square with itself, so the model's reconstruction measures what its output keeps
+    (`PasteBack.measure_detail`); that frame passes no keypoint filter and leaves the session uncalibrated."""
+    if paste is None:
+        session.set_source(avatar)
+        return
+    session.set_source(paste.source_crop)
+    keypoint_filter, session.keypoint_filter = session.keypoint_filter, None
+    try:
+        reconstruction = session.animate(paste.source_crop, with_extras=False).image
+    finally:
+        session.keypoint_filter = keypoint_filter
+    session.reset_calibration()
+    paste.measure_detail(reconstruction)
 
 
 def prepare_paste_back(

@@ -42,7 +42,7 @@ from fomm_studio.live.messages import (
     StopRecording,
 )
 from fomm_studio.live.overlays import Panes, compose_panes, fit_display, resize_to
-from fomm_studio.live.paste_back import PasteBack, prepare_paste_back
+from fomm_studio.live.paste_back import PasteBack, prepare_paste_back, set_paste_source
 from fomm_studio.live.recorder import Recorder, save_snapshot
 from fomm_studio.live.smoothing import KeypointSmoother
 from fomm_studio.live.source_info import SourceInfo, feed_kind
@@ -154,7 +154,7 @@ class LivePipeline:
         paste = None
         if self.options.paste_back:
             paste = prepare_paste_back(image, self.session.frame_size)
-        self.session.set_source(paste.source_crop if paste is not None else image)
+        set_paste_source(self.session, image, paste)
         self._avatar_image, self._paste = image, paste
         self.avatar_name = name
         source_image = self.session.source_image

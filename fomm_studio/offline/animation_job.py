@@ -20,7 +20,7 @@ from engine.backends.choice import prepare_backend
 from engine.errors import FommError
 from fomm_studio.config_catalog import load_with_detected_config
 from fomm_studio.live.detail_transfer import DETAIL_EXTRAS
-from fomm_studio.live.paste_back import PasteBack, prepare_paste_back
+from fomm_studio.live.paste_back import PasteBack, prepare_paste_back, set_paste_source
 from fomm_studio.media import VideoReader, VideoWriter, read_image
 from fomm_studio.offline.landmarks import LandmarkDetector, check_landmark_weights, normalised_landmarks
 
@@ -110,7 +110,7 @@ class AnimationJob:
             paste = prepare_paste_back(source, models.config.frame_size)
             if paste is None and self.paste_back:
                 report("paste-back not used: the avatar is no larger than the model's frame or has no face")
-        session.set_source(paste.source_crop if paste is not None else source)
+        set_paste_source(session, source, paste)
         return session, paste
 
     def _write(

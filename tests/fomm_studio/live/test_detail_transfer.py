@@ -5,8 +5,15 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from fomm_studio.live.detail_transfer import DetailTransfer, FrameMotion, detail_layer, identity_grid
-from fomm_studio.live.paste_back import PasteBack, PasteRegion
+from fomm_studio.live.detail_transfer import (
+    DetailTransfer,
+    FrameMotion,
+    detail_layer,
+    effective_resolution,
+    identity_grid,
+    low_pass,
+)
+from fomm_studio.live.paste_back import PasteBack, PasteRegion, set_paste_source
 
 MODEL = 64  # the model's frame size in these tests
 SIDE = 200  # the avatar square's side (~3x the model's, as a 1024 portrait's head at 256)
@@ -24,8 +31,7 @@ def _textured(side: int = SIDE, seed: int = 0) -> np.ndarray:
 
 def _low_pass(square: np.ndarray) -> np.ndarray:
     """The square as the model's frame carries it back: down to MODEL pixels and up again."""
-    small = cv2.resize(square, (MODEL, MODEL), interpolation=cv2.INTER_AREA)
-    return cv2.resize(small, square.shape[1::-1], interpolation=cv2.INTER_LINEAR)
+    return low_pass(square, MODEL)
 
 
 def _identity(occlusion: float | None = 1.0, h: int = 16) -> FrameMotion:
@@ -105,3 +111,29 @@ def test_paste_with_motion_is_sharper_and_without_it_unchanged() -> None:
     assert _laplacian_variance(sharp[face]) > 3 * _laplacian_variance(plain[face])
     assert np.abs(sharp[face].astype(int) - avatar[face]).mean() < 1.0
     np.testing.assert_array_equal(sharp[:100], avatar[:100])  # outside the square: the avatar's own pixels
+
+
+def test_the_effective_resolution_is_found_on_a_reconstruction_that_keeps_less() -> None:
+    source = _textured(MODEL * 4)  # the model's frame: 256 pixels here
+    assert effective_resolution(source, source) == MODEL * 4  # a perfect model keeps everything
+    found = effective_resolution(source, low_pass(source, 100))
+    assert 75 <= found <= 110  # within one ~15% step of what the "model" kept
+    assert (
+        effective_resolution(source, np.full_like(source, 90)) == MODEL
+    )  # flat output: the floor, a quarter
+
+
+def test_the_source_is_set_with_its_measured_detail_and_left_uncalibrated(tiny_models) -> None:
+    from engine import AnimationSession
+
+    avatar = np.full((400, 400, 3), 100, np.uint8)
+    avatar[100:300, 100:300] = _textured()
+    paste = PasteBack(avatar, PasteRegion(100, 100, SIDE), tiny_models.config.frame_size, feather=0.1)
+    session = AnimationSession(tiny_models)
+    calls: list[object] = []
+    session.keypoint_filter = lambda kp: calls.append(kp) or kp
+    set_paste_source(session, avatar, paste)
+    assert not calls and session.keypoint_filter is not None  # the measuring frame passed no filter
+    assert not session.is_calibrated and session.has_source
+    np.testing.assert_array_equal(session.source_image, paste.source_crop)
+    assert tiny_models.config.frame_size // 4 <= paste.detail_resolution <= tiny_models.config.frame_size
