@@ -1,6 +1,6 @@
 """Detail transfer: its cost per live frame at 512 and 1024 pixels, and how much sharper the pasted face is.
 
-    python3 benchmarks/bench_detail_transfer.py [--frames 30]
+    python3 benchmarks/bench_detail_transfer.py [--frames 30] [--backend torch|openvino]
 
 The astronaut portrait scaled (bicubic) to each size and driven by the sample clip with the default
 model. For each size prints the median milliseconds of one frame of the model (asking for the flow
@@ -25,6 +25,8 @@ import cv2
 import numpy as np
 
 from engine import AnimationSession, FommModels, load_models
+from engine.backends.base import FrameBackend
+from engine.backends.choice import build_backend
 from fomm_studio.live.detail_transfer import DETAIL_EXTRAS, laplacian_variance
 from fomm_studio.live.paste_back import PasteBack, prepare_paste_back, set_paste_source
 from fomm_studio.media import read_image, read_video_frames
@@ -64,13 +66,20 @@ def run_clip(
     return figures
 
 
-def measure(size: int, portrait: np.ndarray, driving: list[np.ndarray], models: FommModels) -> None:
+def measure(
+    size: int,
+    portrait: np.ndarray,
+    driving: list[np.ndarray],
+    models: FommModels,
+    backend: FrameBackend | None,
+) -> None:
     avatar = cv2.resize(portrait, (size, size), interpolation=cv2.INTER_CUBIC)
     paste = prepare_paste_back(avatar, models.config.frame_size)
     if paste is None:
         print(f"{size}: no face found, paste-back not used")
         return
     session = AnimationSession(models)
+    session.set_backend(backend)
     set_paste_source(session, avatar, paste)
     figures = run_clip(paste, session, driving)
     f, p, d = (statistics.median(figures[k]) for k in ("frame ms", "plain ms", "detail ms"))
@@ -91,12 +100,17 @@ def measure(size: int, portrait: np.ndarray, driving: list[np.ndarray], models: 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=30)
+    parser.add_argument("--backend", default="torch", help="torch or an exported backend (e.g. openvino)")
     args = parser.parse_args()
     portrait = read_image(ASSETS_DIR / "avatars" / "astronaut.png")
     driving = read_video_frames(ASSETS_DIR / "sample_driving.mp4")[: args.frames]
     models = load_models(DEFAULT_CONFIG, DEFAULT_CHECKPOINT).to_channels_last()
+    backend = None
+    if args.backend != "torch":  # the motion comes from the exported backend too (`last_motion`)
+        backend, how = build_backend(models, args.backend)
+        print(f"backend {args.backend}: {how}")
     for size in (512, 1024):
-        measure(size, portrait, driving, models)
+        measure(size, portrait, driving, models, backend)
     return 0
 
 
