@@ -57,7 +57,7 @@ def run_clip(
             ("detail", True, measured),
         ):
             if paste.detail_resolution != resolution:
-                paste.detail_resolution, paste._detail = resolution, None
+                paste.set_detail_resolution(resolution)
                 paste.compose(result, detail=detail)  # the per-avatar set-up is not a frame's cost
             start = time.perf_counter()
             out = paste.compose(result, detail=detail)

@@ -121,8 +121,12 @@ class PasteBack:
     def measure_detail(self, reconstruction: np.ndarray) -> None:
         """Set the resolution detail transfer tops up from: what the model keeps of the head square,
         judged on its `reconstruction` of it (see `effective_resolution`). Shapes: uint8 (S, S, 3)."""
-        self.detail_resolution = effective_resolution(self.source_crop, reconstruction)
-        self._detail = None
+        self.set_detail_resolution(effective_resolution(self.source_crop, reconstruction))
+
+    def set_detail_resolution(self, resolution: int) -> None:
+        """Top the head up with the avatar's detail above `resolution` pixels (of the model's frame)."""
+        if resolution != self.detail_resolution:
+            self.detail_resolution, self._detail = resolution, None
 
     def compose(self, result: AnimationResult, detail: bool = True) -> np.ndarray:
         """`paste` of an animated frame, with the avatar's detail moved by the frame's motion when
