@@ -16,7 +16,13 @@ from typing import Literal
 import numpy as np
 import torch
 
-from engine.backends.base import BackendUnavailableError, BoundSource, FrameBackend, TorchBackend
+from engine.backends.base import (
+    MOTION_OUTPUTS,
+    BackendUnavailableError,
+    BoundSource,
+    FrameBackend,
+    TorchBackend,
+)
 from engine.errors import FommError
 from engine.generator import OcclusionAwareGenerator, SourceCache
 from engine.imaging import FitMode, fit_square, image_to_tensor, tensor_to_image, to_rgb_uint8, uint8_to_input
@@ -30,8 +36,12 @@ Precision = Literal["fp32", "fp16", "bf16"]
 PRECISIONS: dict[str, torch.dtype] = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}
 # Arrays an inspection overlay may ask for besides the output image and the keypoints.
 EXTRAS = frozenset({"driving", "heatmaps", "mask", "occlusion_map", "deformed", "deformation"})
-# The extras only the torch networks produce: a frame asking for one runs on torch whatever the backend.
+# The extras the networks produce (the rest, 'driving', is the input as the model saw it).
 NETWORK_EXTRAS = EXTRAS - {"driving"}
+# The network extras every backend also hands back (`FrameBackend.last_motion`): asking for them keeps
+# a frame on its backend. Any other network extra runs the frame on torch, whatever the backend.
+MOTION_EXTRAS = frozenset(MOTION_OUTPUTS)
+TORCH_EXTRAS = NETWORK_EXTRAS - MOTION_EXTRAS
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,9 @@ class AnimationResult:
     heatmaps: np.ndarray | None = None
     driving: np.ndarray | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    backend: str = "torch"  # what ran the networks of this frame (torch whenever a network extra was asked)
+    backend: str = (
+        "torch"  # what ran the networks of this frame (torch whenever a TORCH_EXTRAS one was asked)
+    )
 
 
 KeypointFilter = Callable[[KeypointDict], KeypointDict]
@@ -110,7 +122,7 @@ class AnimationSession:
     Per frame on a GPU: one upload (uint8, pinned), no host synchronisation until the end, and one
     download holding the image, the keypoints and only the extras asked for.
 
-    `backend` (see `engine.backends`) runs the networks of frames that ask for no network extras; the
+    `backend` (see `engine.backends`) runs the networks of frames that ask for no `TORCH_EXTRAS`; the
     default is the session's own torch networks. `set_backend` switches between two frames.
     """
 
@@ -247,7 +259,8 @@ class AnimationSession:
     def animate(self, frame: np.ndarray, with_extras: bool | Collection[str] = True) -> AnimationResult:
         """Drive the source with one frame. `with_extras`: every overlay array (True), none (False,
         fastest), or the names wanted from `EXTRAS`: only those are computed and copied to the host.
-        A frame asking for a `NETWORK_EXTRAS` array runs on the torch networks, whatever the backend."""
+        A frame asking for a `TORCH_EXTRAS` array runs on the torch networks, whatever the backend; the
+        `MOTION_EXTRAS` (deformation, occlusion map) come from the backend that ran the frame."""
         if self._source is None or self._kp_source is None:
             raise FommError("no source image: call set_source() before animate()")
         extras = extras_set(with_extras)
@@ -271,19 +284,21 @@ class AnimationSession:
             clock.mark("generator")
             host = to_host(self._for_host(out, kp_driving, kp_norm, driving, extras))
         result = self._result(host, clock.finish())
-        result.backend = "torch" if extras & NETWORK_EXTRAS else self.backend.name
+        result.backend = "torch" if extras & TORCH_EXTRAS else self.backend.name
         return result
 
     def _driving_keypoints(self, driving: torch.Tensor, extras: frozenset[str]) -> KeypointDict:
-        """On the backend, unless a network extra is wanted (the heatmaps need the torch detector)."""
-        if not extras & NETWORK_EXTRAS:
+        """On the backend, unless a torch-only extra is wanted (the heatmaps need the torch detector)."""
+        if not extras & TORCH_EXTRAS:
             return self.backend.keypoints(driving)
         return self.kp_detector(driving, return_heatmap="heatmaps" in extras)
 
     def _generate(self, kp_norm: KeypointDict, extras: frozenset[str]) -> dict[str, torch.Tensor]:
-        """The generator's outputs: the prediction alone on the backend, everything on torch."""
-        if not extras & NETWORK_EXTRAS:
-            return {"prediction": self.backend.generate(kp_norm)}
+        """The generator's outputs: the prediction and, when asked, the motion on the backend; everything
+        on torch."""
+        if not extras & TORCH_EXTRAS:
+            out = {"prediction": self.backend.generate(kp_norm)}
+            return out | self.backend.last_motion() if extras & MOTION_EXTRAS else out
         assert self._source is not None and self._kp_source is not None  # animate() checked
         return self.generator(
             self._source,

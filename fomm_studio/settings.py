@@ -52,6 +52,7 @@ class Settings:
     overlay_flow: bool = False
     record_side_by_side: bool = False
     paste_back: bool = True  # animate a large avatar's head and paste it back at full resolution
+    keep_detail: bool = True  # paste-back adds the avatar's fine detail moved by the model's flow
     align_opacity: float = 0.5  # the alignment overlay's avatar opacity (the overlay itself is not kept)
     default_model_hint_dismissed: bool = False  # the Live tab's "built-in model, real camera" hint
     output_dir: str = ""

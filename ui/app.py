@@ -66,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--no-overlays",
         action="store_true",
-        help="scripted run without the keypoint and occlusion overlays (the occlusion overlay needs the torch "
-        "networks, so with it every frame runs on torch)",
+        help="scripted run without the keypoint and occlusion overlays (both stay on an exported backend; "
+        "only the heatmap, mask and deformed-source overlays run their frames on torch)",
     )
     parser.add_argument(
         "--config", type=Path, help="FOMM config (.yaml) of --checkpoint (default: detected from its tensors)"

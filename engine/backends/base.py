@@ -22,6 +22,8 @@ from engine.motion import KeypointDict
 # What a user may ask for: a backend by name, or "auto" (the fastest one that passed its fidelity guard).
 BACKENDS = ("torch", "openvino", "openvino-bf16-decoder", "openvino-mixed", "openvino-bf16")
 BACKEND_REQUESTS = ("auto", *BACKENDS)
+# What every backend's `last_motion` hands back (the generator's outputs of the same names).
+MOTION_OUTPUTS = ("deformation", "occlusion_map")
 
 
 class BackendUnavailableError(FommError):
@@ -63,6 +65,12 @@ class FrameBackend(Protocol):
         """
         ...
 
+    def last_motion(self) -> dict[str, torch.Tensor]:
+        """The dense motion the last `generate` computed on its way: 'deformation' (1, h, w, 2) and,
+        when the config estimates one, 'occlusion_map' (1, 1, h, w), float32 (see `MOTION_OUTPUTS`).
+        Lets a caller that needs the flow (detail transfer) stay on the backend."""
+        ...
+
 
 class TorchBackend:
     """Today's path: the session's own torch networks (any device, any precision)."""
@@ -73,6 +81,7 @@ class TorchBackend:
         self.kp_detector = kp_detector
         self.generator = generator
         self._source: BoundSource | None = None
+        self._motion: dict[str, torch.Tensor] = {}
 
     def bind_source(self, source: BoundSource) -> None:
         self._source = source
@@ -90,4 +99,8 @@ class TorchBackend:
             cache=self._source.cache,
             with_deformed=False,
         )
+        self._motion = {name: out[name] for name in MOTION_OUTPUTS if name in out}
         return out["prediction"]
+
+    def last_motion(self) -> dict[str, torch.Tensor]:
+        return dict(self._motion)

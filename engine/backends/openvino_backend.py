@@ -22,7 +22,13 @@ import numpy as np
 import torch
 
 from engine.backends import openvino_graphs
-from engine.backends.base import BACKENDS, BackendCancelledError, BackendUnavailableError, BoundSource
+from engine.backends.base import (
+    BACKENDS,
+    MOTION_OUTPUTS,
+    BackendCancelledError,
+    BackendUnavailableError,
+    BoundSource,
+)
 from engine.backends.cache import CacheKey, StaleEntryError, read_entry, weights_digest, write_entry
 from engine.backends.openvino_graphs import GRAPHS, keypoint_names
 from engine.models import FommModels
@@ -146,6 +152,15 @@ class OpenVinoBackend:
         decode.set_input_tensor(0, warp.get_output_tensor(0))
         decode.infer()
         return torch.from_numpy(decode.get_output_tensor(0).data.copy())
+
+    def last_motion(self) -> dict[str, torch.Tensor]:
+        """The dense motion graph's outputs of the last `generate`, copied (the next frame overwrites
+        them): deformation (1, h, w, 2) [, occlusion map (1, 1, h, w)]."""
+        dense = self._requests["dense_motion"]
+        return {
+            name: torch.from_numpy(dense.get_output_tensor(index).data.copy())
+            for index, name in zip(range(len(dense.model_outputs)), MOTION_OUTPUTS, strict=False)
+        }
 
 
 def compile_backend(files: dict[str, bytes], threads: int, name: str = "openvino") -> OpenVinoBackend:

@@ -56,6 +56,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="animate only the head of an avatar larger than the model's frame and paste it back at the "
         "avatar's own resolution (default: on when the avatar is larger and a face is found)",
     )
+    parser.add_argument(
+        "--detail",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="with paste-back, keep the avatar's fine detail: add it to the upscaled head, moved by the "
+        "model's own motion (default on; --no-detail pastes the plain upscaled head)",
+    )
     add_backend_argument(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
@@ -74,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         device=args.device,
         side_by_side=args.side_by_side,
         paste_back=args.paste_back,
+        detail=args.detail,
         backend=args.backend,
     )
     bar = _LazyBar(disable=args.quiet)

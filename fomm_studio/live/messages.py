@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine import MotionOptions
+from fomm_studio.live.detail_transfer import DETAIL_EXTRAS
 from fomm_studio.live.overlays import OverlayOptions, Panes
 from fomm_studio.live.source_info import SourceInfo
 
@@ -27,7 +28,14 @@ class LiveOptions:
     smoothing_strength: float = 0.5
     overlays: OverlayOptions = field(default_factory=OverlayOptions)
     paste_back: bool = True  # an avatar larger than the model's frame: animate its head, keep its size
+    keep_detail: bool = True  # with paste-back: the avatar's fine detail, moved by the model's flow
     align_opacity: float = 0.0  # > 0: the avatar drawn over the driving pane at this opacity (aligning)
+
+    def frame_extras(self, pasting: bool) -> frozenset[str]:
+        """What each frame must hand back: the overlays' arrays and, when the avatar is `pasting` back,
+        the flow and occlusion map detail transfer moves the avatar's detail with."""
+        detail = DETAIL_EXTRAS if pasting and self.keep_detail else frozenset()
+        return self.overlays.extras | detail
 
     @property
     def motion(self) -> MotionOptions:

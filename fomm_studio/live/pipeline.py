@@ -42,7 +42,7 @@ from fomm_studio.live.messages import (
     StopRecording,
 )
 from fomm_studio.live.overlays import Panes, compose_panes, fit_display, resize_to
-from fomm_studio.live.paste_back import PasteBack, prepare_paste_back
+from fomm_studio.live.paste_back import PasteBack, prepare_paste_back, set_paste_source
 from fomm_studio.live.recorder import Recorder, save_snapshot
 from fomm_studio.live.smoothing import KeypointSmoother
 from fomm_studio.live.source_info import SourceInfo, feed_kind
@@ -154,7 +154,7 @@ class LivePipeline:
         paste = None
         if self.options.paste_back:
             paste = prepare_paste_back(image, self.session.frame_size)
-        self.session.set_source(paste.source_crop if paste is not None else image)
+        set_paste_source(self.session, image, paste)
         self._avatar_image, self._paste = image, paste
         self.avatar_name = name
         source_image = self.session.source_image
@@ -256,12 +256,12 @@ class LivePipeline:
         captured = self._next_crop()
         crop, self._capture_time = captured.crop, captured.captured_at
         t2 = time.perf_counter()
-        result = self.session.animate(crop, with_extras=self.options.overlays.extras)
+        result = self.session.animate(crop, with_extras=self.options.frame_extras(self._paste is not None))
         t3 = time.perf_counter()
         panes = compose_panes(result, crop, self._avatar_display, self.options.overlays, self.display_size)
         output = result.image
         if self._paste is not None:
-            output = self._paste.paste(result.image)
+            output = self._paste.compose(result, detail=self.options.keep_detail)
             if not self.options.overlays.any:  # overlays stay on the crop the model sees
                 panes = replace(panes, output=fit_display(output, self.display_size))
         if self.options.align_opacity > 0:  # aligning: the avatar over the driving crop

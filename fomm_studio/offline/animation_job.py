@@ -19,7 +19,8 @@ from engine import AnimationResult, AnimationSession, MotionOptions
 from engine.backends.choice import prepare_backend
 from engine.errors import FommError
 from fomm_studio.config_catalog import load_with_detected_config
-from fomm_studio.live.paste_back import PasteBack, prepare_paste_back
+from fomm_studio.live.detail_transfer import DETAIL_EXTRAS
+from fomm_studio.live.paste_back import PasteBack, prepare_paste_back, set_paste_source
 from fomm_studio.media import VideoReader, VideoWriter, read_image
 from fomm_studio.offline.landmarks import LandmarkDetector, check_landmark_weights, normalised_landmarks
 
@@ -45,6 +46,8 @@ class AnimationJob:
     side_by_side: write source | driving | result side by side instead of the result alone.
     paste_back: animate only the head of an avatar larger than the model's frame and paste it back at
     the avatar's own resolution (None: whenever the avatar is larger and a face is found).
+    detail: with paste-back, add the avatar's own fine detail moved by the model's flow to the upscaled
+    head (`fomm_studio.live.detail_transfer`), so the face keeps the portrait's sharpness.
     config_path None: the config is detected from the checkpoint's tensors (`config_catalog`).
     backend: 'torch', 'openvino' or 'auto' (see `engine.backends.choice.prepare_backend`).
     """
@@ -61,6 +64,7 @@ class AnimationJob:
     side_by_side: bool = False
     paste_back: bool | None = None
     backend: str = "torch"
+    detail: bool = True
 
     def run(
         self,
@@ -106,7 +110,7 @@ class AnimationJob:
             paste = prepare_paste_back(source, models.config.frame_size)
             if paste is None and self.paste_back:
                 report("paste-back not used: the avatar is no larger than the model's frame or has no face")
-        session.set_source(paste.source_crop if paste is not None else source)
+        set_paste_source(session, source, paste)
         return session, paste
 
     def _write(
@@ -117,17 +121,23 @@ class AnimationJob:
         with VideoWriter(self.output_path, reader.fps_fraction) as writer:
             if reader.has_audio:
                 writer.mux_audio_from(self.driving_path)
+            extras = self._extras(paste)
             for frame in reader:
                 steps.check_cancel()
-                result = session.animate(frame, with_extras={"driving"} if self.side_by_side else False)
+                result = session.animate(frame, with_extras=extras)
                 writer.write(even_sized(self._compose(session, paste, result)))
                 steps.advance()
         return Path(self.output_path)
 
+    def _extras(self, paste: PasteBack | None) -> frozenset[str]:
+        """What each frame must hand back besides the image (the motion stays on any backend)."""
+        extras = frozenset({"driving"}) if self.side_by_side else frozenset()
+        return extras | DETAIL_EXTRAS if paste is not None and self.detail else extras
+
     def _compose(
         self, session: AnimationSession, paste: PasteBack | None, result: AnimationResult
     ) -> np.ndarray:
-        image = paste.paste(result.image) if paste is not None else result.image
+        image = paste.compose(result, self.detail) if paste is not None else result.image
         if not self.side_by_side or result.driving is None:
             return image
         if paste is not None:  # the avatar's own size: driving scaled to its height, then the result

@@ -76,6 +76,35 @@ def test_openvino_frames_match_torch_with_the_same_result_structure(
     assert tested.animate(clip[1], with_extras={"driving"}).backend == "openvino"
 
 
+def test_a_frame_asking_only_for_the_motion_stays_on_openvino_and_matches_torch(
+    tiny_models: FommModels, cache_dir: Path
+) -> None:
+    """Detail transfer needs the flow and occlusion each frame: the exported backend hands back what its
+    dense motion graph computed instead of the frame being re-run on torch."""
+    backend, _ = build_backend(tiny_models, "openvino", cache_dir)
+    clip = probe_clip(64, 4)
+    reference, tested = AnimationSession(tiny_models), AnimationSession(tiny_models)
+    tested.set_backend(backend)
+    for session in (reference, tested):
+        session.set_source(clip[0])
+    motion = {"deformation", "occlusion_map"}
+    for frame in clip[1:]:
+        want, got = reference.animate(frame, with_extras=motion), tested.animate(frame, with_extras=motion)
+        assert (want.backend, got.backend) == ("torch", "openvino")
+        assert got.deformation is not None and want.deformation is not None
+        assert got.occlusion_map is not None and want.occlusion_map is not None
+        assert got.deformation.shape == want.deformation.shape and got.deformation.shape[-1] == 2
+        assert got.occlusion_map.shape == want.occlusion_map.shape == got.deformation.shape[:2]
+        np.testing.assert_allclose(got.deformation, want.deformation, atol=3e-3)
+        np.testing.assert_allclose(got.occlusion_map, want.occlusion_map, atol=3e-3)
+        assert got.mask is None and got.heatmaps is None
+    # the motion belongs to its frame: a different driving frame gives a different flow
+    first = tested.animate(clip[1], with_extras={"deformation"}).deformation
+    second = tested.animate(clip[3], with_extras={"deformation"}).deformation
+    assert first is not None and second is not None and np.abs(first - second).max() > 1e-3
+    assert tested.animate(clip[1], with_extras={"deformation", "mask"}).backend == "torch"
+
+
 def test_second_build_loads_from_the_cache_without_exporting(
     tiny_models: FommModels, tiny_export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

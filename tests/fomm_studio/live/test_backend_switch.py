@@ -73,14 +73,17 @@ def test_frames_flow_on_torch_until_the_backend_is_ready_then_switch_between_fra
         gate.set()
         assert switch.join(timeout=120)
         frames += [pipeline.step() for _ in range(3)]
-        pipeline.apply(SetOptions(LiveOptions(face_crop=False, overlays=OverlayOptions(occlusion=True))))
+        pipeline.apply(SetOptions(LiveOptions(face_crop=False, overlays=OverlayOptions(masks=True))))
         with_overlay = pipeline.step()
+        pipeline.apply(SetOptions(LiveOptions(face_crop=False, overlays=OverlayOptions(occlusion=True))))
+        with_occlusion = pipeline.step()
     finally:
         pipeline.close()
     assert [f.index for f in frames] == [1, 2, 3, 4, 5, 6]
     assert [f.backend for f in frames] == ["torch"] * 3 + ["openvino"] * 3
     assert all(f.panes.output.shape == (64, 64, 3) for f in frames)
-    assert with_overlay.backend == "torch"  # the occlusion map comes from the torch networks
+    assert with_overlay.backend == "torch"  # the masks come from the torch networks
+    assert with_occlusion.backend == "openvino"  # the motion (flow, occlusion) every backend hands back
     (notice,) = [n for n in pipeline.take_notices() if n.text.startswith("backend ")]
     assert notice.kind == "info" and re.match(
         r"backend openvino: (same pixels as torch|[\d.]+ dB vs torch), [\d.]+x its speed", notice.text

@@ -159,3 +159,29 @@ def test_a_large_portrait_is_animated_at_its_own_resolution(tiny_models, tmp_pat
     pipeline.step()
     pipeline.close()
     assert read_image(tmp_path / "model.png").shape == (64, 64, 3)
+
+
+def test_keep_detail_sharpens_the_pasted_head_and_can_be_switched_off(tiny_models, tmp_path: Path) -> None:
+    """The live output with detail transfer has the avatar's fine detail in the head square; switched off,
+    the head is the plain upscale of the model's frame."""
+    import cv2
+
+    from fomm_studio.paths import ASSETS_DIR
+
+    pipeline = tiny_live_pipeline(tiny_models, ASSETS_DIR / "avatars" / "astronaut.png")
+    region = pipeline._paste.region if pipeline._paste is not None else None
+    assert region is not None
+    inner = region.side // 5
+    head = (
+        slice(region.top + inner, region.top + region.side - inner),
+        slice(region.left + inner, region.left + region.side - inner),
+    )
+    sharpness = {}
+    for keep in (True, False):
+        pipeline.set_options(LiveOptions(face_crop=False, keep_detail=keep))
+        pipeline.apply(Snapshot(tmp_path / f"{keep}.png"))
+        pipeline.step()
+        grey = cv2.cvtColor(read_image(tmp_path / f"{keep}.png")[head], cv2.COLOR_BGR2GRAY)
+        sharpness[keep] = float(cv2.Laplacian(grey, cv2.CV_64F).var())
+    pipeline.close()
+    assert sharpness[True] > 1.5 * sharpness[False], sharpness

@@ -187,6 +187,24 @@ def test_paste_back_is_a_remembered_checkbox_that_reaches_the_worker(qtbot, make
     qtbot.waitUntil(lambda: not live.worker.pipeline.options.paste_back, timeout=10000)
 
 
+def test_keep_detail_is_a_remembered_checkbox_that_reaches_the_worker(
+    qtbot, make_window, avatar_path
+) -> None:
+    window = make_window()
+    live, check = window.live, window.live.controls.keep_detail
+    assert check.isChecked() and check.isEnabled() and live.controls.options().keep_detail
+    assert {"deformation", "occlusion_map"} <= live.controls.options().frame_extras(pasting=True)
+    live.gallery.add(avatar_path)
+    assert live.start()
+    _next_frames(qtbot, live)
+    check.click()
+    assert not window.settings.keep_detail and not live.controls.options().keep_detail
+    assert not live.controls.options().frame_extras(pasting=True)  # no overlay, no detail: nothing extra
+    qtbot.waitUntil(lambda: not live.worker.pipeline.options.keep_detail, timeout=10000)
+    live.controls.paste_back.click()  # detail is part of paste-back: greyed out without it
+    assert not check.isEnabled()
+
+
 def test_copy_diagnostics_puts_the_report_on_the_clipboard(
     qtbot, make_window, tiny_entry, avatar_path
 ) -> None:
