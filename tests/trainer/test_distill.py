@@ -15,6 +15,7 @@ import torch
 from engine import load_models
 from engine.checkpoint import load_checkpoint
 from engine.config import load_config
+from engine.errors import FommError
 from engine.session import AnimationSession
 from tests.conftest import TINY_CONFIG
 from tests.trainer.conftest import read_events, step_losses
@@ -155,6 +156,11 @@ def test_resume_continues_exactly_and_reuses_the_cache(
     assert sorted(resumed) == [1, 2, 3, 4, 5, 6]
     for step in (4, 5, 6):
         assert resumed[step] == pytest.approx(uninterrupted[step], rel=1e-5), step
+    other_kind = dataclasses.replace(second, student_kind="full", train=_resumed(second.train, max_steps=7))
+    with pytest.raises(
+        FommError, match="this run distils a hybrid student; resume it with --student-kind hybrid"
+    ):
+        distill(other_kind)
 
 
 def test_a_corrupt_cache_is_rebuilt(

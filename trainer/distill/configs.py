@@ -5,10 +5,12 @@ keypoints (hybrid), frames of another size."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from engine.config import FommConfig, load_config
-from engine.errors import CheckpointMismatchError, ConfigError
+from engine.errors import CheckpointMismatchError, ConfigError, FommError
 from engine.models import check_fits
+from trainer import run_folder as rf
 from trainer.distill.options import DistillOptions
 from trainer.run_setup import resolve_config
 
@@ -71,3 +73,23 @@ def check_takes_teacher_keypoints(config: FommConfig, teacher: FommConfig, sourc
 def load_teacher_config(options: DistillOptions) -> FommConfig:
     """The teacher's config alone (for --evaluate-only, where the checkpoint is loaded anyway)."""
     return load_config(options.teacher_config)
+
+
+def check_resumed_kind(options: DistillOptions) -> None:
+    """A resumed run keeps its student kind: its first `start` event names the kind it began with."""
+    path = options.train.run_dir / rf.EVENTS_NAME
+    if not options.train.resume or not path.is_file():
+        return
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("type") == "start":
+            began = event.get("student_kind")
+            if began is not None and began != options.student_kind:
+                raise FommError(
+                    f"{options.train.run_dir}: this run distils a {began} student; resume it with "
+                    f"--student-kind {began}"
+                )
+            return

@@ -25,7 +25,7 @@ from engine.models import FommModels, load_models
 from trainer import run_folder as rf
 from trainer.checkpointing import CheckpointSaver
 from trainer.distill.avatars import load_avatars
-from trainer.distill.configs import student_config, teacher_config
+from trainer.distill.configs import check_resumed_kind, student_config, teacher_config
 from trainer.distill.dataset import CachedPairs
 from trainer.distill.evaluate import EVAL_FILE, START_NAME, evaluate_and_report, evaluate_run
 from trainer.distill.objective import PREDICTION_TERM, DistillStep
@@ -61,7 +61,8 @@ def distill(options: DistillOptions) -> int:
 
 
 def _distill(options: DistillOptions, info: DistInfo) -> int:
-    teacher_cfg = teacher_config(options)  # the refusals come before any work
+    check_resumed_kind(options)  # the refusals come before any work
+    teacher_cfg = teacher_config(options)
     config = student_config(options, teacher_cfg)
     avatar_files, avatars = load_avatars(options.avatars, config.frame_size)
     vgg = optional_vgg(options)
