@@ -244,3 +244,30 @@ def test_full_student_trains_its_own_detector_on_the_teachers_keypoints(
     start = load_checkpoint(run_dir / "checkpoints" / "start.pth.tar")["kp_detector"]
     end = load_checkpoint(run_dir / "checkpoints" / "step-00000002.pth.tar")["kp_detector"]
     assert any(not torch.equal(start[k], end[k]) for k in start if start[k].is_floating_point())
+
+
+def test_init_from_takes_the_fitting_tensors_and_the_start_model_is_evaluated(
+    tmp_path: Path,
+    teacher: Path,
+    video_dataset: Path,
+    frame_cache: Path,
+) -> None:
+    """A student of the teacher's own config started from the teacher's weights: the start model *is*
+    the teacher, so the evaluation must find it (nearly) identical to it."""
+    run_dir = tmp_path / "run"
+    options = distill_options(
+        teacher,
+        TINY_CONFIG,
+        video_dataset,
+        frame_cache,
+        run_dir,
+        max_steps=1,
+        init_from=teacher,
+        eval_frames=4,
+    )
+    assert distill(options) == 0
+    warm = [e for e in read_events(run_dir) if e["type"] == "warm_start"]
+    assert warm and warm[0]["modules"]["generator"]["taken"] == warm[0]["modules"]["generator"]["total"]
+    result = json.loads((run_dir / "evaluation.json").read_text())
+    assert result["start_vs_teacher_l1"] < 1e-4
+    assert result["start_vs_teacher_psnr"] > 60
