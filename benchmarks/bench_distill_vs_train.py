@@ -115,7 +115,7 @@ def main() -> int:
         "trained": load_models(
             train_dir / "config.yaml", train_dir / rf.CHECKPOINT_DIR / rf.checkpoint_name(args.steps)
         ),
-        "fresh": load_models(distill_dir / "config.yaml", distill_dir / rf.CHECKPOINT_DIR / "start.pth.tar"),
+        "fresh": load_models(distill_dir / "config.yaml", distill_dir / rf.CHECKPOINT_DIR / "start.pth"),
     }
     if args.hybrid:
         final = hybrid_dir / rf.CHECKPOINT_DIR / rf.checkpoint_name(args.steps)

@@ -2,13 +2,15 @@
 
 The same arguments as `python3 -m trainer.distill`, except that --teacher-config may be left out when
 the teacher is one of the packaged configs' structures (detected from the checkpoint, as `fomm animate`
-does). `--evaluate` (re)runs only the evaluation of a run folder.
+does). `--evaluate` (re)runs only the evaluation of a run folder. `--prepare-faces DIR` first crops
+each video of --data to the tracked face, as `fomm train --prepare-faces` does.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from trainer.distill.cli import add_distill_arguments, options_from_args
 
@@ -24,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_distill_arguments(parser)
     parser.add_argument("--evaluate", action="store_true", help="same as --evaluate-only")
+    parser.add_argument(
+        "--prepare-faces",
+        type=Path,
+        metavar="DIR",
+        help="first crop each video to the tracked face into DIR, then distil on DIR",
+    )
     parser.set_defaults(func=run)
 
 
@@ -35,4 +43,12 @@ def run(args: argparse.Namespace) -> int:
     args.teacher_config, message = resolve_config_for(args.teacher, args.teacher_config)
     if message:
         print(f"teacher {message}", file=sys.stderr)
-    return distill(options_from_args(args))
+    options = options_from_args(args)
+    if args.prepare_faces is not None:
+        from engine.config import load_config
+        from fomm_studio.commands.train import prepare_faces
+
+        size = load_config(args.teacher_config).frame_size  # the student must match it anyway
+        args.data = prepare_faces(args.data, args.prepare_faces, size)
+        options = options_from_args(args)
+    return distill(options)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fomm_studio import cli
+from fomm_studio.model_registry import ModelRegistry
 from tests.conftest import TINY_CONFIG
 from tests.trainer.distill_fixtures import make_student, make_teacher
 from tests.trainer.videos import make_dataset
@@ -56,6 +57,10 @@ def test_fomm_distill_runs_and_prints_the_evaluation(
         "teacher_ms",
     }
     assert (run_dir / "checkpoints" / "step-00000002.pth.tar").is_file()
+    # the model picker offers the distilled checkpoints (not the untrained start) and they load
+    entries = ModelRegistry().register_run_checkpoints(run_dir)
+    assert sorted(e.checkpoint_path.name for e in entries) == ["best.pth.tar", "step-00000002.pth.tar"]
+    assert entries[0].load().config.frame_size == 64
     assert cli.main([*args, "--evaluate"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["frames"] == 2
 

@@ -241,7 +241,7 @@ def test_full_student_trains_its_own_detector_on_the_teachers_keypoints(
     assert (
         saved.model_params.kp_detector_params == load_config(student_config).model_params.kp_detector_params
     )
-    start = load_checkpoint(run_dir / "checkpoints" / "start.pth.tar")["kp_detector"]
+    start = load_checkpoint(run_dir / "checkpoints" / "start.pth")["kp_detector"]
     end = load_checkpoint(run_dir / "checkpoints" / "step-00000002.pth.tar")["kp_detector"]
     assert any(not torch.equal(start[k], end[k]) for k in start if start[k].is_floating_point())
 

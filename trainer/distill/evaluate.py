@@ -32,7 +32,9 @@ from trainer.video_cache import DatasetReport, VideoEntry, scan_dataset
 
 EVAL_FILE = "evaluation.json"
 CARD_FILE = "MODEL_CARD.md"
-START_NAME = "start.pth.tar"  # the student before its first step (checkpoints/): the baseline
+# The student before its first step (in checkpoints/), the evaluation's baseline; not *.pth.tar, so the
+# model picker, which offers every *.pth.tar of a run folder, does not list an untrained model.
+START_NAME = "start.pth"
 TIMED_FRAMES = 5
 
 
