@@ -9,7 +9,8 @@ the teacher's frames: L1 and PSNR. Prints one line per model and a JSON line; as
 
     python3 benchmarks/bench_distill_vs_train.py --work /tmp/bench_distill --steps 300 --batch-size 4
 
-A run folder that already holds its final checkpoint is not trained again (rerun = evaluate only).
+A run folder that already holds its final checkpoint is not trained again (rerun = evaluate only);
+`--resume --steps M` continues shorter runs in WORK up to M steps (exactly as one run of M steps).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from engine.cost import live_frame_gflops  # noqa: E402
@@ -51,6 +53,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--eval-frames", type=int, default=32)
     parser.add_argument(
+        "--resume", action="store_true", help="continue runs of fewer steps in WORK up to --steps"
+    )
+    parser.add_argument(
         "--hybrid", action="store_true", help="also distil a hybrid student (the teacher's keypoint detector)"
     )
     return parser.parse_args()
@@ -70,6 +75,7 @@ def train_options(args: argparse.Namespace, data: Path, run_dir: Path) -> TrainO
         run_dir=run_dir,
         config_path=STUDENT,
         max_steps=args.steps,
+        resume=args.resume,
         device="cpu",
         batch_size=args.batch_size,
         num_workers=0,
@@ -133,7 +139,7 @@ def main() -> int:
         print(
             f"{name:>9}: L1 to the teacher {l1:.4f}, PSNR {psnr:.2f} dB, {result[f'{name}_gflop']} GFLOP a frame"
         )
-    still = torch.from_numpy(source).permute(2, 0, 1).float().div(255).expand_as(target)
+    still = torch.from_numpy(np.array(source)).permute(2, 0, 1).float().div(255).expand_as(target)
     result["still_source_l1"] = round(fidelity(still, target)[0], 5)  # the source shown unmoved
     result["teacher_gflop"] = round(live_frame_gflops(teacher.config), 3)
     print(f"    still: L1 to the teacher {result['still_source_l1']:.4f} (the source image, never moved)")

@@ -9,6 +9,7 @@ import pytest
 
 from fomm_studio import cli
 from fomm_studio.model_registry import ModelRegistry
+from fomm_studio.training.monitor import RunMonitor
 from tests.conftest import TINY_CONFIG
 from tests.trainer.distill_fixtures import make_student, make_teacher
 from tests.trainer.videos import make_dataset
@@ -61,6 +62,13 @@ def test_fomm_distill_runs_and_prints_the_evaluation(
     entries = ModelRegistry().register_run_checkpoints(run_dir)
     assert sorted(e.checkpoint_path.name for e in entries) == ["best.pth.tar", "step-00000002.pth.tar"]
     assert entries[0].load().config.frame_size == 64
+    # the Train tab's monitor reads the run like a training run: curves, checkpoints, samples, outcome
+    monitor = RunMonitor(run_dir)
+    monitor.poll()
+    assert {"distill_prediction", "distill_deformation", "distill_occlusion", "total"} <= set(monitor.losses)
+    assert monitor.losses["total"].steps == [1, 2]
+    assert [row.path.name for row in monitor.checkpoints()] == ["step-00000002.pth.tar", "best.pth.tar"]
+    assert monitor.latest_sample() == run_dir / "samples" / "step-00000001.png"
     assert cli.main([*args, "--evaluate"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["frames"] == 2
 
