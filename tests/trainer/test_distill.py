@@ -185,6 +185,12 @@ def test_a_corrupt_cache_is_rebuilt(
     assert [e["status"] for e in events] == ["built", "built"]
     assert "corrupt: prediction.npy" in events[1]["detail"]
     assert np.array_equal(np.load(target), good)
+    fewer = dataclasses.replace(
+        options, max_pairs=10, train=_resumed(options.train, max_steps=3, resume=True)
+    )
+    assert distill(fewer) == 0  # another pair count: the cache is stale and rebuilt with 10 pairs
+    last = [e for e in read_events(run_dir) if e["type"] == "teacher_cache"][-1]
+    assert last["status"] == "built" and "stale" in last["detail"] and last["pairs"] == 10
 
 
 def test_stop_file_saves_and_stops(
