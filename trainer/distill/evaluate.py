@@ -45,7 +45,7 @@ def _tensor(frames: np.ndarray, device: torch.device) -> torch.Tensor:
 
 def evaluation_source(report: DatasetReport, avatars: np.ndarray | None) -> np.ndarray:
     """The source the evaluation animates: the first avatar, else the middle frame of the first training
-    video (the first source of the teacher cache either way). Shapes: -> (H, W, 3) uint8."""
+    video. Shapes: -> (H, W, 3) uint8."""
     if avatars is not None:
         return avatars[0]
     clip = np.load(report.train[0].cache, mmap_mode="r")

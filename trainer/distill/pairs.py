@@ -1,5 +1,5 @@
 """Which (source, driving) pairs a student learns from, as the live app makes them: the source an
-avatar (or, without avatars, a frame of another video), the driving frame a frame of the data, its
+avatar (or, without avatars, a random frame of another video), the driving frame a frame of the data, its
 motion taken relative to the first frame of its video (the calibration frame)."""
 
 from __future__ import annotations
@@ -40,8 +40,7 @@ def plan_pairs(videos: list[VideoEntry], avatars: np.ndarray | None, max_pairs: 
         sources = avatars
         item_source = rng.integers(len(avatars), size=len(keep))
     else:
-        sources = np.stack([clip[clip.shape[0] // 2] for clip in frames])  # one still per video
-        item_source = _other_video(item_video, len(frames), rng)
+        sources, item_source = _frames_of_other_videos(frames, item_video, rng)
     initial = np.stack([np.asarray(clip[0]) for clip in frames])
     return PairPlan(np.asarray(sources), initial, item_source.astype(np.int64), item_video, item_frame)
 
@@ -52,6 +51,18 @@ def _other_video(item_video: np.ndarray, num_videos: int, rng: np.random.Generat
         return np.zeros_like(item_video)
     shift = rng.integers(1, num_videos, size=len(item_video))
     return (item_video + shift) % num_videos
+
+
+def _frames_of_other_videos(
+    frames: list[np.ndarray], item_video: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """A random frame of another video per item: (distinct sources (S, H, W, 3), item_source (N,))."""
+    other = _other_video(item_video, len(frames), rng)
+    chosen = [(int(v), int(rng.integers(frames[v].shape[0]))) for v in other]
+    keys = sorted(set(chosen))
+    index = {key: i for i, key in enumerate(keys)}
+    sources = np.stack([np.asarray(frames[v][t]) for v, t in keys])
+    return sources, np.array([index[key] for key in chosen], dtype=np.int64)
 
 
 def driving_frames(videos: list[VideoEntry], plan: PairPlan, items: np.ndarray) -> np.ndarray:

@@ -27,7 +27,13 @@ from trainer.checkpointing import CheckpointSaver
 from trainer.distill.avatars import load_avatars
 from trainer.distill.configs import check_resumed_kind, student_config, teacher_config
 from trainer.distill.dataset import CachedPairs
-from trainer.distill.evaluate import EVAL_FILE, START_NAME, evaluate_and_report, evaluate_run
+from trainer.distill.evaluate import (
+    EVAL_FILE,
+    START_NAME,
+    evaluate_and_report,
+    evaluate_run,
+    evaluation_source,
+)
 from trainer.distill.objective import PREDICTION_TERM, DistillStep
 from trainer.distill.options import DistillOptions
 from trainer.distill.teacher_cache import CacheRequest, file_digest, teacher_targets
@@ -101,7 +107,7 @@ def _distill(options: DistillOptions, info: DistInfo) -> int:
         if run.state.step >= total_steps(
             options.train, config.train_params.num_epochs, run.sampler.batches_per_epoch()
         ):
-            finish(run, options, teacher, arrays["sources"][0])
+            finish(run, options, teacher, evaluation_source(report, avatars))
         return 0
     except (FommError, OSError, torch.OutOfMemoryError) as exc:
         events.write("error", message=user_message(exc))

@@ -29,7 +29,7 @@ from trainer.video_cache import VideoEntry
 
 CACHE_DIR = "teacher_cache"
 MANIFEST = "manifest.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 LIVE_MOTION = MotionOptions(relative=True, adapt_movement_scale=False, relative_jacobian=True)
 CHUNK = 8  # teacher frames per forward pass while filling the cache
 
