@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from engine.errors import FommError
 
 # Sub-command modules under fomm_studio.commands; each defines register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = ("animate", "train", "reconstruct", "synth", "bench")
+COMMAND_MODULES: tuple[str, ...] = ("animate", "train", "distill", "reconstruct", "synth", "bench")
 
 
 def build_parser() -> argparse.ArgumentParser:

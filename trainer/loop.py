@@ -28,6 +28,8 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -90,21 +92,43 @@ def _train(options: TrainOptions, info: DistInfo) -> int:
         raise
 
 
+Batch = dict[str, torch.Tensor]
+
+
+@dataclass(frozen=True)
+class LoopHooks:
+    """What one optimisation step and one sample strip are. `fomm train`'s are the defaults;
+    `fomm distill` (trainer.distill) brings its own and keeps everything else of the loop."""
+
+    train_step: Callable[[TrainingRun, Batch], dict[str, torch.Tensor]]
+    write_sample: Callable[[TrainingRun, Batch], None]
+    best_term: str | None = None  # the loss term whose recent mean picks best.pth.tar; None: the config's
+
+
+def _train_sample(run: TrainingRun, batch: Batch) -> None:
+    write_sample(run.inputs, run.state.step, batch, run.gen_step)
+
+
 def run_training(inputs: RunInputs) -> int:
     """Build the run, then run the step loop with SIGTERM turned into a stop request."""
     run = build_training_run(inputs)
-    stop = StopRequest(inputs.options.run_dir)
+    return run_until_stopped(run, StopRequest(inputs.options.run_dir))
+
+
+def run_until_stopped(run: TrainingRun, stop: StopRequest, hooks: LoopHooks | None = None) -> int:
+    """The step loop with SIGTERM turned into a stop request (on the main thread, where signals can be caught)."""
     if threading.current_thread() is not threading.main_thread():
-        return step_loop(run, stop)  # signals can only be caught on the main thread
+        return step_loop(run, stop, hooks)
     previous = signal.signal(signal.SIGTERM, stop.on_signal)
     try:
-        return step_loop(run, stop)
+        return step_loop(run, stop, hooks)
     finally:
         signal.signal(signal.SIGTERM, previous)
 
 
-def step_loop(run: TrainingRun, stop: StopRequest) -> int:
+def step_loop(run: TrainingRun, stop: StopRequest, hooks: LoopHooks | None = None) -> int:
     """Epochs of batches until the step budget is spent or a stop is requested (exit code 0 for both)."""
+    hooks = hooks or TRAIN_HOOKS
     options, info, events, state = run.inputs.options, run.inputs.info, run.inputs.events, run.state
     per_epoch = run.sampler.batches_per_epoch()
     total = total_steps(options, run.inputs.config.train_params.num_epochs, per_epoch)
@@ -112,13 +136,13 @@ def step_loop(run: TrainingRun, stop: StopRequest) -> int:
     while state.step < total:
         run.sampler.set_epoch(state.epoch, start_batch=state.batch_in_epoch)
         for batch in run.loader:
-            losses = logged_step(run, batch)
+            losses = logged_step(run, batch, hooks)
             progress.update(1)
             progress.set_postfix({k: f"{v:.3g}" for k, v in losses.items()}, refresh=False)
             if state.batch_in_epoch >= per_epoch:
                 end_epoch(run)
             if info.is_main and (state.step == 1 or state.step % options.sample_every == 0):
-                write_sample(run.inputs, state.step, batch, run.gen_step)
+                hooks.write_sample(run, batch)
             if any_rank(info, stop.requested()):
                 run.saver.save(state)
                 events.write("stopped", step=state.step, epoch=state.epoch)
@@ -134,16 +158,18 @@ def step_loop(run: TrainingRun, stop: StopRequest) -> int:
     return 0
 
 
-def logged_step(run: TrainingRun, batch: dict[str, torch.Tensor]) -> dict[str, float]:
+def logged_step(run: TrainingRun, batch: Batch, hooks: LoopHooks | None = None) -> dict[str, float]:
     """One training step, counted, its loss terms averaged over ranks, checked and logged."""
+    hooks = hooks or TRAIN_HOOKS
     state, info = run.state, run.inputs.info
     tick = time.perf_counter()
-    terms = train_step(run, batch)
+    terms = hooks.train_step(run, batch)
     state.step += 1
     state.batch_in_epoch += 1
     losses = losses_to_host(info, terms)  # the step's one device-to-host copy
     check_finite(losses, state.step)
-    remember(state, losses.get(RECONSTRUCTION_TERM[run.inputs.config.train_params.perceptual_backend]))
+    best_term = hooks.best_term or RECONSTRUCTION_TERM[run.inputs.config.train_params.perceptual_backend]
+    remember(state, losses.get(best_term))
     run.inputs.events.write(
         "step",
         step=state.step,
@@ -197,6 +223,9 @@ def train_step(run: TrainingRun, batch: dict[str, torch.Tensor]) -> dict[str, to
         scaler.update()  # (with nothing stepped the scaler has no inf checks to update from)
     terms["total"] = total.detach()
     return terms
+
+
+TRAIN_HOOKS = LoopHooks(train_step=train_step, write_sample=_train_sample)
 
 
 def user_message(exc: BaseException) -> str:

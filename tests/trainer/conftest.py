@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.trainer.distill_fixtures import make_student, make_teacher
 from tests.trainer.videos import make_dataset
 
 
@@ -19,6 +20,18 @@ def video_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def frame_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("frame_cache")
+
+
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A distillation teacher: the tiny config with random weights."""
+    return make_teacher(tmp_path_factory.mktemp("teacher"))
+
+
+@pytest.fixture(scope="module")
+def student_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A distillation student: a narrower tiny config."""
+    return make_student(tmp_path_factory.mktemp("student"))
 
 
 def read_events(run_dir: Path) -> list[dict]:
