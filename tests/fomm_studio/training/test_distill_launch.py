@@ -131,3 +131,25 @@ def test_the_monitor_follows_a_distillations_own_loss_names(tmp_path: Path) -> N
     assert monitor.losses["distill_occlusion"].values == pytest.approx([1 / 3, 1 / 4, 1 / 5])
     assert monitor.learning_rates["student"].steps == [1.0, 2.0, 3.0]
     assert monitor.outcome == "finished" and monitor.max_steps == 3
+
+
+def test_the_apps_distill_command_is_what_the_trainers_own_parser_takes(
+    tmp_path: Path, files: dict[str, Path]
+) -> None:
+    """The Train tab's command against `python -m trainer.distill`'s real argument parser (the two were
+    written side by side against one agreed interface)."""
+    import argparse
+
+    from trainer.distill.cli import add_distill_arguments
+
+    request = distill(
+        tmp_path, files, init_from=files["student.pth.tar"], avatars=(files["face.png"], files["avatars"])
+    )
+    command = build_distill_command(request, cuda_count=0)
+    assert command[1:3] == ["-m", "trainer.distill"]
+    parser = argparse.ArgumentParser()
+    add_distill_arguments(parser)
+    args = parser.parse_args(command[3:])
+    assert args.teacher == files["vox-cpk.pth.tar"].resolve() and args.student_kind == "hybrid"
+    assert [Path(p) for p in args.avatars] == [files["face.png"].resolve(), files["avatars"].resolve()]
+    assert Path(args.run_dir) == (tmp_path / "run").resolve() and args.max_steps is None
