@@ -21,6 +21,11 @@ from engine.errors import FommError
 
 log = logging.getLogger(__name__)
 
+BUILDING_NOTICE = (
+    "Preparing the fast CPU backend in the background (the first use of a model exports it: tens of "
+    "seconds); the view runs on torch meanwhile"
+)
+
 
 class BackendSwitch:
     """Prepares `request` (an exported backend or 'auto') for `models` on a background thread, its guard

@@ -22,7 +22,7 @@ from engine import AnimationSession, FommModels
 from engine.errors import FommError
 from fomm_studio.devices import DeviceReport, device_report
 from fomm_studio.live.alignment import alignment_error, blend_avatar
-from fomm_studio.live.backend_switch import BackendSwitch
+from fomm_studio.live.backend_switch import BUILDING_NOTICE, BackendSwitch
 from fomm_studio.live.capture import Captured, CaptureLoop
 from fomm_studio.live.cropping import CropperLike, plain_cropper
 from fomm_studio.live.feeds import FrameFeed
@@ -230,9 +230,11 @@ class LivePipeline:
         """Between frames: start the backend build (once there is an avatar for its guard), then take the
         backend once it is ready (or say why the view stays on torch)."""
         if self._backend_request is not None and self.session.has_source:
-            picture = self.session.source_image
-            self._backend_switch = BackendSwitch(self._models, self._backend_request, picture)
+            self._backend_switch = BackendSwitch(
+                self._models, self._backend_request, self.session.source_image
+            )
             self._backend_request = None
+            self.notices.append(Notice("info", BUILDING_NOTICE))
         switch = self._backend_switch
         result = None if switch is None else switch.poll()
         if result is None:
@@ -308,14 +310,8 @@ class LivePipeline:
         frame = self.feed.read()
         read_done = time.perf_counter()
         crop, found = self._crop(frame)
-        return Captured(
-            self.frame_index + 1,
-            crop,
-            found,
-            read_done,
-            (read_done - start) * 1000.0,
-            (time.perf_counter() - read_done) * 1000.0,
-        )
+        crop_ms = (time.perf_counter() - read_done) * 1000.0
+        return Captured(self.frame_index + 1, crop, found, read_done, (read_done - start) * 1000.0, crop_ms)
 
     def _crop(self, frame: np.ndarray) -> tuple[np.ndarray, bool]:
         """Mirror and crop with the current options (read at call time: on the capture thread when

@@ -20,6 +20,7 @@ import pytest
 from engine import FommModels
 from engine.backends.base import BackendCancelledError
 from fomm_studio.live import backend_switch
+from fomm_studio.live.backend_switch import BUILDING_NOTICE
 from fomm_studio.live.cropping import plain_cropper
 from fomm_studio.live.launch import LiveSpec, ModelCache, pipeline_factory
 from fomm_studio.live.messages import LiveOptions, SetOptions
@@ -84,7 +85,9 @@ def test_frames_flow_on_torch_until_the_backend_is_ready_then_switch_between_fra
     assert all(f.panes.output.shape == (64, 64, 3) for f in frames)
     assert with_overlay.backend == "torch"  # the masks come from the torch networks
     assert with_occlusion.backend == "openvino"  # the motion (flow, occlusion) every backend hands back
-    (notice,) = [n for n in pipeline.take_notices() if n.text.startswith("backend ")]
+    notices = pipeline.take_notices()
+    assert [n.text for n in notices].count(BUILDING_NOTICE) == 1  # said once, when the build started
+    (notice,) = [n for n in notices if n.text.startswith("backend ")]
     assert notice.kind == "info" and re.match(
         r"backend openvino: (same pixels as torch|[\d.]+ dB vs torch), [\d.]+x its speed", notice.text
     )
