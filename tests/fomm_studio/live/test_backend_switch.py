@@ -11,6 +11,7 @@ import _thread
 import re
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,10 +39,12 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
     opened = threading.Event()
     real = backend_switch.prepare_backend
 
-    def gated(*args, **kwargs):  # type: ignore[no-untyped-def]
-        if not opened.wait(60):
-            raise BackendCancelledError("the test never opened the gate")
-        return real(*args, **kwargs)
+    def gated(models, request, cache_dir, cancel, picture):  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + 60
+        while not opened.wait(0.02):  # a cancelled build stops waiting, as the real one stops its steps
+            if cancel.is_set() or time.monotonic() > deadline:
+                raise BackendCancelledError("cancelled, or the test never opened the gate")
+        return real(models, request, cache_dir, cancel, picture)
 
     monkeypatch.setattr(backend_switch, "prepare_backend", gated)
     yield opened
