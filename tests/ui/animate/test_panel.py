@@ -102,7 +102,9 @@ def test_the_scrubber_renders_the_newest_frame_while_dragging_and_steps_with_but
     assert inspect.frame_label.text() == "frame 9 / 12"  # the number follows the handle at once
     qtbot.waitUntil(lambda: rendered[-1:] == [8], timeout=30000)
     qtbot.wait(200)
-    assert rendered == [1, 8]  # the first move, then where the handle landed; nothing in between
+    # where the handle landed, after at most the first move (if the worker took it before the rest
+    # came); nothing in between
+    assert rendered in ([1, 8], [8])
     inspect.next_button.click()
     inspect.next_button.click()
     inspect.previous_button.click()
