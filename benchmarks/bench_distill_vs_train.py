@@ -2,8 +2,10 @@
 
 Teacher: the shipped default model (lite-256 + assets/models/default-lite-256.pth.tar). Student:
 benchmarks/configs/micro-256.yaml (3.1x fewer GFLOP per live frame), fresh weights, full kind (its own
-keypoint detector). Both runs take --steps steps of --batch-size on the same synthetic data (`fomm
-synth`); then every model animates the held-out test videos in the live setting (source: the middle
+keypoint detector). Every run takes --steps steps of --batch-size on the same synthetic data (`fomm
+synth`): distillation at its own learning rate (trainer.distill.options.DISTILL_LR), plain `fomm train`
+twice, at the config's rate (2e-4) and at distillation's, so that the comparison is with the better of
+the two plain runs, not only with the rate the config happens to carry. Then every model animates the held-out test videos in the live setting (source: the middle
 frame of the first training video, motion relative to each video's first frame) and is compared with
 the teacher's frames: L1 and PSNR. Prints one line per model and a JSON line; asserts nothing.
 
@@ -27,12 +29,13 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+import yaml  # noqa: E402
 
 from engine.cost import live_frame_gflops  # noqa: E402
 from engine.models import load_models  # noqa: E402
 from trainer import run_folder as rf  # noqa: E402
 from trainer.distill.evaluate import evaluation_source, fidelity, held_out_frames, live_predictions  # noqa: E402
-from trainer.distill.options import DistillOptions  # noqa: E402
+from trainer.distill.options import DISTILL_LR, DistillOptions  # noqa: E402
 from trainer.distill.run import distill  # noqa: E402
 from trainer.loop import train  # noqa: E402
 from trainer.options import TrainOptions  # noqa: E402
@@ -69,11 +72,22 @@ def synth(out: Path) -> Path:
     return out
 
 
-def train_options(args: argparse.Namespace, data: Path, run_dir: Path) -> TrainOptions:
+def student_at_distill_lr(work: Path) -> Path:
+    """The student's config with every learning rate at distillation's (for the second plain run)."""
+    raw = yaml.safe_load(STUDENT.read_text())
+    for name in ("lr_generator", "lr_kp_detector", "lr_discriminator"):
+        raw["train_params"][name] = DISTILL_LR
+    path = work / "micro-256-distill-lr.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def train_options(args: argparse.Namespace, data: Path, run_dir: Path, config: Path) -> TrainOptions:
     return TrainOptions(
         data=data,
         run_dir=run_dir,
-        config_path=STUDENT,
+        config_path=config,
         max_steps=args.steps,
         resume=args.resume,
         device="cpu",
@@ -95,16 +109,16 @@ def main() -> int:
     args = parse()
     data = args.data or synth(args.work / "data")
     seconds = {}
-    distill_dir, train_dir, hybrid_dir = args.work / "distill", args.work / "train", args.work / "hybrid"
-    runs = [("distill", distill_dir), ("train", train_dir)] + (
-        [("hybrid", hybrid_dir)] if args.hybrid else []
-    )
-    for name, run_dir in runs:
+    dirs = {name: args.work / name for name in ("distill", "train", "train_fast", "hybrid")}
+    configs = {name: STUDENT for name in dirs} | {"train_fast": student_at_distill_lr(args.work)}
+    runs = ["distill", "train", "train_fast"] + (["hybrid"] if args.hybrid else [])
+    for name in runs:
+        run_dir = dirs[name]
         if finished(run_dir, args.steps):
             continue
         tick = time.perf_counter()
-        options = train_options(args, data, run_dir)
-        if name == "train":
+        options = train_options(args, data, run_dir, configs[name])
+        if name.startswith("train"):
             train(options)
         else:
             kind = "full" if name == "distill" else "hybrid"
@@ -114,23 +128,22 @@ def main() -> int:
     report = scan_dataset(data, teacher.config.dataset_params.frame_shape, args.work / "frames")
     held_out, source = held_out_frames(report.test, args.eval_frames), evaluation_source(report, None)
     target = live_predictions(teacher, source, held_out)
+    labels = {"distill": "distilled", "train": "trained", "train_fast": "trained_fast", "hybrid": "hybrid"}
     models = {
-        "distilled": load_models(
-            distill_dir / "config.yaml", distill_dir / rf.CHECKPOINT_DIR / rf.checkpoint_name(args.steps)
-        ),
-        "trained": load_models(
-            train_dir / "config.yaml", train_dir / rf.CHECKPOINT_DIR / rf.checkpoint_name(args.steps)
-        ),
-        "fresh": load_models(distill_dir / "config.yaml", distill_dir / rf.CHECKPOINT_DIR / "start.pth"),
+        labels[name]: load_models(
+            dirs[name] / "config.yaml", dirs[name] / rf.CHECKPOINT_DIR / rf.checkpoint_name(args.steps)
+        )
+        for name in runs
     }
-    if args.hybrid:
-        final = hybrid_dir / rf.CHECKPOINT_DIR / rf.checkpoint_name(args.steps)
-        models["hybrid"] = load_models(hybrid_dir / "config.yaml", final)
+    models["fresh"] = load_models(
+        dirs["distill"] / "config.yaml", dirs["distill"] / rf.CHECKPOINT_DIR / "start.pth"
+    )
     result: dict[str, object] = {
         "steps": args.steps,
         "batch_size": args.batch_size,
         "frames": len(target),
         "seconds": seconds,
+        "distill_lr": DISTILL_LR,
     }
     for name, model in models.items():
         l1, psnr = fidelity(live_predictions(model, source, held_out), target)
@@ -143,9 +156,12 @@ def main() -> int:
     result["still_source_l1"] = round(fidelity(still, target)[0], 5)  # the source shown unmoved
     result["teacher_gflop"] = round(live_frame_gflops(teacher.config), 3)
     print(f"    still: L1 to the teacher {result['still_source_l1']:.4f} (the source image, never moved)")
-    ratio = float(result["distilled_l1"]) / float(result["trained_l1"])  # type: ignore[arg-type]
+    plain = min(float(result["trained_l1"]), float(result["trained_fast_l1"]))  # type: ignore[arg-type]
+    ratio = float(result["distilled_l1"]) / plain  # type: ignore[arg-type]
     result["distilled_over_trained_l1"] = round(ratio, 3)
-    print(f"distilled / trained L1 to the teacher: {ratio:.3f} (the issue asks for at most 0.5)")
+    print(
+        f"distilled / better plain training's L1 to the teacher: {ratio:.3f} (the issue asks for at most 0.5)"
+    )
     print(json.dumps(result))
     return 0
 

@@ -85,6 +85,7 @@ from fomm_studio.training.config_edits import (
     write_run_config,
 )
 from fomm_studio.training.dataset_report import report_text, scan_dataset_report
+from fomm_studio.training.distill_resume import resumed_distill_request
 from fomm_studio.training.launch import (
     STUDENT_KINDS,
     DistillRequest,
@@ -238,6 +239,7 @@ __all__ = [
     "recorded_clips",
     "report_text",
     "request_stop",
+    "resumed_distill_request",
     "run_edits",
     "save_png",
     "save_settings",

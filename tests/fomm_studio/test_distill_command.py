@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.config import load_config
 from fomm_studio import cli
 from fomm_studio.model_registry import ModelRegistry
 from fomm_studio.training.monitor import RunMonitor
@@ -47,7 +48,7 @@ def test_fomm_distill_runs_and_prints_the_evaluation(
     args = ["distill", "--teacher-config", str(TINY_CONFIG), "--teacher", str(teacher)]
     args += ["--student-config", str(student_config), "--data", str(video_dataset), "--run-dir", str(run_dir)]
     args += ["--cache-dir", str(frame_cache), "--device", "cpu", "--max-steps", "2", "--batch-size", "2"]
-    args += ["--eval-frames", "2", "--no-progress"]
+    args += ["--eval-frames", "2", "--no-progress", "--lr", "5e-4"]
     assert cli.main(args) == 0
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert set(result) >= {
@@ -67,6 +68,7 @@ def test_fomm_distill_runs_and_prints_the_evaluation(
     monitor.poll()
     assert {"distill_prediction", "distill_deformation", "distill_occlusion", "total"} <= set(monitor.losses)
     assert monitor.losses["total"].steps == [1, 2]
+    assert load_config(run_dir / "config.yaml").train_params.lr_generator == 5e-4  # --lr reached the run
     assert [row.path.name for row in monitor.checkpoints()] == ["step-00000002.pth.tar", "best.pth.tar"]
     assert monitor.latest_sample() == run_dir / "samples" / "step-00000001.png"
     assert cli.main([*args, "--evaluate"]) == 0

@@ -21,6 +21,7 @@ from tests.conftest import TINY_CONFIG
 from tests.trainer.conftest import read_events, step_losses
 from tests.trainer.distill_fixtures import distill_options
 from trainer.distill import run as distill_run
+from trainer.distill.options import DISTILL_LR
 from trainer.distill.run import distill
 from trainer.loop import LoopHooks
 from trainer.options import TrainOptions
@@ -55,7 +56,8 @@ def test_run_folder_follows_the_training_conventions(straight: Path, student_con
         "distill_occlusion",
         "total",
     }
-    assert steps[0]["lr"] == {"generator": 2e-4, "kp_detector": 0.0}  # hybrid: the teacher's detector, frozen
+    # distillation's own learning rate, not the student config's 2e-4; hybrid: the teacher's detector, frozen
+    assert steps[0]["lr"] == {"generator": DISTILL_LR, "kp_detector": 0.0}
     sample = cv2.imread(str(straight / "samples" / "step-00000003.png"))
     assert sample.shape == (64, 5 * 64, 3)  # source | driving | teacher | student | occlusion
     # the student's config, with the teacher's keypoint detector in hybrid mode
@@ -67,6 +69,8 @@ def test_run_folder_follows_the_training_conventions(straight: Path, student_con
     assert saved.model_params.generator_params == student.model_params.generator_params
     assert saved.model_params.kp_detector_params == tiny.model_params.kp_detector_params
     assert saved.model_params.kp_detector_params != student.model_params.kp_detector_params
+    assert student.train_params.lr_generator == 2e-4
+    assert (saved.train_params.lr_generator, saved.train_params.lr_kp_detector) == (DISTILL_LR, 0.0)
 
 
 def test_student_learns_the_teacher(straight: Path) -> None:

@@ -143,3 +143,21 @@ def test_trainer_entry_needs_the_teacher_config_and_says_so(
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--teacher-config is required" in err
+
+
+@pytest.mark.parametrize("lr", ["0", "-0.001"])
+def test_a_learning_rate_that_is_not_positive_is_refused(
+    tmp_path: Path, teacher: Path, student_config: Path, lr: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "--teacher",
+        str(teacher),
+        "--teacher-config",
+        str(teacher),
+        "--student-config",
+        str(student_config),
+    ]
+    code = main([*args, "--data", str(tmp_path), "--run-dir", str(tmp_path / "r"), f"--lr={lr}"])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == f"distill: error: --lr must be positive, got {float(lr):g}"
+    assert not (tmp_path / "r").exists()

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.errors import FommError
-from trainer.distill.options import DEFAULT_STUDENT_KIND, STUDENT_KINDS, DistillOptions
+from trainer.distill.options import DEFAULT_STUDENT_KIND, DISTILL_LR, STUDENT_KINDS, DistillOptions
 from trainer.options import TrainOptions
 
 
@@ -35,6 +35,13 @@ def add_distill_arguments(parser: argparse.ArgumentParser) -> None:
     add("--device", default="auto", help="cpu, cuda, cuda:N or auto (default)")
     add("--seed", type=int, default=0, help="seed of pair choice, sampling and initialisation")
     add("--batch-size", type=int, help="override the student's train_params.batch_size")
+    add(
+        "--lr",
+        type=float,
+        default=DISTILL_LR,
+        help=f"the student's learning rate (default {DISTILL_LR:g}, 5x self-supervised training's: "
+        "distillation regresses fixed targets)",
+    )
     add("--max-pairs", type=int, default=1000, help="teacher outputs cached (default 1000)")
     add("--eval-frames", type=int, default=32, help="held-out frames the evaluation compares (default 32)")
     add("--evaluate-only", action="store_true", help="only (re)run the evaluation of the run folder")
@@ -52,6 +59,8 @@ def options_from_args(args: argparse.Namespace) -> DistillOptions:
         value = getattr(args, name)
         if value is not None and value < 1:
             raise FommError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    if not args.lr > 0:
+        raise FommError(f"--lr must be positive, got {args.lr:g}")
     if args.teacher_config is None:
         raise FommError("--teacher-config is required (`fomm distill` detects it from the checkpoint)")
     for flag, path in (("--teacher", args.teacher), ("--init-from", args.init_from)):
@@ -87,6 +96,7 @@ def options_from_args(args: argparse.Namespace) -> DistillOptions:
         max_pairs=args.max_pairs,
         eval_frames=args.eval_frames,
         evaluate_only=args.evaluate_only,
+        lr=args.lr,
     )
 
 

@@ -35,8 +35,9 @@ def teacher_config(options: DistillOptions) -> FommConfig:
 def student_config(options: DistillOptions, teacher: FommConfig) -> FommConfig:
     """The student's config as the run uses and saves it.
 
-    No discriminator (the teacher is the target). Hybrid: the teacher's keypoint detector section, its
-    learning rate 0 (frozen); the student's common_params must already match the teacher's.
+    No discriminator (the teacher is the target); the learning rates are the run's --lr. Hybrid: the
+    teacher's keypoint detector section, its learning rate 0 (frozen); the student's common_params must
+    already match the teacher's.
     """
     config = resolve_config(options.train)
     source = options.train.config_path or options.train.run_dir / "config.yaml"
@@ -45,7 +46,8 @@ def student_config(options: DistillOptions, teacher: FommConfig) -> FommConfig:
             f"{source}: frame size {config.frame_size} differs from the teacher's {teacher.frame_size}; "
             "the student must animate frames of the teacher's size"
         )
-    mp, tp = config.model_params, config.train_params
+    mp = config.model_params
+    tp = dataclasses.replace(config.train_params, lr_generator=options.lr, lr_kp_detector=options.lr)
     if options.student_kind == "hybrid":
         check_takes_teacher_keypoints(config, teacher, str(source))
         mp = dataclasses.replace(mp, kp_detector_params=teacher.model_params.kp_detector_params)

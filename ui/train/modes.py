@@ -25,6 +25,7 @@ from fomm_studio.api import (
     build_distill_command,
     cuda_device_count,
     prepare_personalize,
+    resumed_distill_request,
 )
 from ui.train.distill_form import DistillForm
 from ui.train.personalize_box import PersonalizeBox
@@ -140,6 +141,10 @@ def mode_request(panel: TrainPanel, mode: str, run_dir: Path, resume: bool) -> L
     """What Start (or Resume) runs in the Distil or Personalize mode. A new Personalize run's config is
     written into `run_dir` here, once its inputs passed their checks."""
     device = panel.controls.device()
+    if mode == "distill" and resume:  # the run's own inputs: the form may show another or none
+        distill = resumed_distill_request(run_dir, device, panel.distill_form.steps())
+        build_distill_command(distill, cuda_device_count())
+        return distill
     if mode == "distill":
         distill = distill_request(panel.distill_form, panel.dataset_box.folder(), run_dir, resume, device)
         build_distill_command(distill, cuda_device_count())  # its checks, before anything starts

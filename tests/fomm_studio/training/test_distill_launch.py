@@ -153,3 +153,16 @@ def test_the_apps_distill_command_is_what_the_trainers_own_parser_takes(
     assert args.teacher == files["vox-cpk.pth.tar"].resolve() and args.student_kind == "hybrid"
     assert [Path(p) for p in args.avatars] == [files["face.png"].resolve(), files["avatars"].resolve()]
     assert Path(args.run_dir) == (tmp_path / "run").resolve() and args.max_steps is None
+
+
+def test_resuming_a_training_run_as_a_distillation_names_what_its_log_lacks(tmp_path: Path) -> None:
+    from fomm_studio.training.distill_resume import resumed_distill_request
+
+    start = {"type": "start", "config": "lite-256.yaml", "data": str(tmp_path)}  # what `fomm train` logs
+    (tmp_path / "events.jsonl").write_text(json.dumps(start) + "\n")
+    with pytest.raises(LaunchError) as caught:
+        resumed_distill_request(tmp_path, "cpu", None)
+    assert str(caught.value) == (
+        f"{tmp_path / 'events.jsonl'}: the run's start event names no teacher, teacher_config, "
+        "student_kind; it is not a distillation run"
+    )

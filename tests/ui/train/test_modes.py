@@ -177,12 +177,35 @@ def test_resume_continues_a_distillation_or_personalize_run_in_its_own_mode(
     panel.mode_choice.buttons["personalize"].click()
     assert panel.resume_training()
     panel.mode_choice.buttons["distill"].click()
-    panel.dataset_box.folder_edit.setText(str(tmp_path))
-    panel.distill_form.teacher_edit.setText(str(DEFAULT_CHECKPOINT))
-    panel.distill_form.teacher_config_edit.setText(str(CONFIGS_DIR / "lite-256.yaml"))
-    assert panel.resume_training()
+    errors: list[str] = []
+    panel.error.connect(errors.append)
+    assert not panel.resume_training()  # a folder whose log names no distillation
+    assert errors == [
+        f"Cannot resume distillation: {run / 'events.jsonl'}: no start event; this folder holds no run to resume"
+    ]
+    # the run's own teacher, data, avatars and kind, read from its log: the form is empty (app restarted)
+    data, avatar = tmp_path / "faces", tmp_path / "me.png"
+    data.mkdir()
+    avatar.write_bytes(b"png")
+    start = {
+        "type": "start",
+        "teacher": str(DEFAULT_CHECKPOINT),
+        "teacher_config": str(CONFIGS_DIR / "lite-256.yaml"),
+        "student_kind": "full",
+        "data": str(data),
+        "avatars": [str(avatar)],
+    }
+    (run / "events.jsonl").write_text(json.dumps(start) + "\n")
+    assert panel.distill_form.teacher_checkpoint() is None
+    assert panel.resume_training(), errors
     personalize, distill = launched
     assert isinstance(personalize, LaunchRequest) and personalize.resume
     assert personalize.data_dir == tmp_path / "my-face" and personalize.config_path is None
     assert isinstance(distill, DistillRequest) and distill.resume and distill.run_dir == run
-    assert "--resume" in build_distill_command(distill, cuda_count=0)
+    command = build_distill_command(distill, cuda_count=0)
+    assert "--resume" in command
+    assert command[command.index("--teacher") + 1] == str(DEFAULT_CHECKPOINT.resolve())
+    assert command[command.index("--student-kind") + 1] == "full"
+    assert command[command.index("--student-config") + 1] == str((run / "config.yaml").resolve())
+    assert command[command.index("--data") + 1] == str(data.resolve())
+    assert command[command.index("--avatars") + 1] == str(avatar.resolve())
