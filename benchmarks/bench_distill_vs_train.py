@@ -5,9 +5,11 @@ benchmarks/configs/micro-256.yaml (3.1x fewer GFLOP per live frame), fresh weigh
 keypoint detector). Every run takes --steps steps of --batch-size on the same synthetic data (`fomm
 synth`): distillation at its own learning rate (trainer.distill.options.DISTILL_LR), plain `fomm train`
 twice, at the config's rate (2e-4) and at distillation's, so that the comparison is with the better of
-the two plain runs, not only with the rate the config happens to carry. Then every model animates the held-out test videos in the live setting (source: the middle
-frame of the first training video, motion relative to each video's first frame) and is compared with
-the teacher's frames: L1 and PSNR. Prints one line per model and a JSON line; asserts nothing.
+the two plain runs, not only with the rate the config happens to carry. Then every model animates the
+held-out test videos in the live setting (motion relative to each video's first frame) from each of
+--eval-sources sources (the middle frames of training videos spread over the list: one source alone
+made the figure swing with how well that one picture's colours happened to be learnt) and is compared
+with the teacher's frames: L1 and PSNR, the mean over the sources. Prints one line per model and a JSON line; asserts nothing.
 
     python3 benchmarks/bench_distill_vs_train.py --work /tmp/bench_distill --steps 300 --batch-size 4
 
@@ -32,14 +34,14 @@ import torch  # noqa: E402
 import yaml  # noqa: E402
 
 from engine.cost import live_frame_gflops  # noqa: E402
-from engine.models import load_models  # noqa: E402
+from engine.models import FommModels, load_models  # noqa: E402
 from trainer import run_folder as rf  # noqa: E402
-from trainer.distill.evaluate import evaluation_source, fidelity, held_out_frames, live_predictions  # noqa: E402
+from trainer.distill.evaluate import fidelity, held_out_frames, live_predictions  # noqa: E402
 from trainer.distill.options import DISTILL_LR, DistillOptions  # noqa: E402
 from trainer.distill.run import distill  # noqa: E402
 from trainer.loop import train  # noqa: E402
 from trainer.options import TrainOptions  # noqa: E402
-from trainer.video_cache import scan_dataset  # noqa: E402
+from trainer.video_cache import VideoEntry, scan_dataset  # noqa: E402
 
 TEACHER_CONFIG = REPO / "fomm_studio" / "configs" / "lite-256.yaml"
 TEACHER = REPO / "assets" / "models" / "default-lite-256.pth.tar"
@@ -55,6 +57,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--eval-frames", type=int, default=32)
+    parser.add_argument("--eval-sources", type=int, default=6, help="sources each model animates from")
     parser.add_argument(
         "--resume", action="store_true", help="continue runs of fewer steps in WORK up to --steps"
     )
@@ -101,6 +104,26 @@ def train_options(args: argparse.Namespace, data: Path, run_dir: Path, config: P
     )
 
 
+def evaluation_sources(videos: list[VideoEntry], count: int) -> list[np.ndarray]:
+    """The middle frame of `count` training videos spread evenly over the list. Shapes: (H, W, 3) uint8."""
+    picks = np.unique(np.linspace(0, len(videos) - 1, min(count, len(videos))).round().astype(int))
+    clips = [np.load(videos[i].cache, mmap_mode="r") for i in picks]
+    return [np.asarray(clip[clip.shape[0] // 2]) for clip in clips]
+
+
+def mean_fidelity(
+    model: FommModels, sources: list[np.ndarray], held_out: list, targets: list[torch.Tensor]
+) -> tuple[float, float]:
+    """(L1, PSNR) against the teacher, each the mean over the sources."""
+    pairs = [fidelity(live_predictions(model, s, held_out), t) for s, t in zip(sources, targets, strict=True)]
+    return float(np.mean([p[0] for p in pairs])), float(np.mean([p[1] for p in pairs]))
+
+
+def as_frames(source: np.ndarray, like: torch.Tensor) -> torch.Tensor:
+    """The source repeated as every frame of `like`. Shapes: (H, W, 3) uint8 -> like's (N, 3, H, W)."""
+    return torch.from_numpy(np.array(source)).permute(2, 0, 1).float().div(255).expand_as(like)
+
+
 def finished(run_dir: Path, steps: int) -> bool:
     return (run_dir / rf.CHECKPOINT_DIR / rf.checkpoint_name(steps)).is_file()
 
@@ -126,8 +149,9 @@ def main() -> int:
         seconds[name] = round(time.perf_counter() - tick, 1)
     teacher = load_models(TEACHER_CONFIG, TEACHER)
     report = scan_dataset(data, teacher.config.dataset_params.frame_shape, args.work / "frames")
-    held_out, source = held_out_frames(report.test, args.eval_frames), evaluation_source(report, None)
-    target = live_predictions(teacher, source, held_out)
+    held_out = held_out_frames(report.test, args.eval_frames)
+    sources = evaluation_sources(report.train, args.eval_sources)
+    targets = [live_predictions(teacher, source, held_out) for source in sources]
     labels = {"distill": "distilled", "train": "trained", "train_fast": "trained_fast", "hybrid": "hybrid"}
     models = {
         labels[name]: load_models(
@@ -141,19 +165,20 @@ def main() -> int:
     result: dict[str, object] = {
         "steps": args.steps,
         "batch_size": args.batch_size,
-        "frames": len(target),
+        "frames": len(targets[0]),
+        "sources": len(sources),
         "seconds": seconds,
         "distill_lr": DISTILL_LR,
     }
     for name, model in models.items():
-        l1, psnr = fidelity(live_predictions(model, source, held_out), target)
+        l1, psnr = mean_fidelity(model, sources, held_out, targets)
         result[f"{name}_l1"], result[f"{name}_psnr"] = round(l1, 5), round(psnr, 2)
         result[f"{name}_gflop"] = round(live_frame_gflops(model.config), 3)
         print(
             f"{name:>9}: L1 to the teacher {l1:.4f}, PSNR {psnr:.2f} dB, {result[f'{name}_gflop']} GFLOP a frame"
         )
-    still = torch.from_numpy(np.array(source)).permute(2, 0, 1).float().div(255).expand_as(target)
-    result["still_source_l1"] = round(fidelity(still, target)[0], 5)  # the source shown unmoved
+    still = [fidelity(as_frames(s, t), t)[0] for s, t in zip(sources, targets, strict=True)]
+    result["still_source_l1"] = round(float(np.mean(still)), 5)  # each source shown unmoved
     result["teacher_gflop"] = round(live_frame_gflops(teacher.config), 3)
     print(f"    still: L1 to the teacher {result['still_source_l1']:.4f} (the source image, never moved)")
     plain = min(float(result["trained_l1"]), float(result["trained_fast_l1"]))  # type: ignore[arg-type]

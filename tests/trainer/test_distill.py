@@ -105,7 +105,9 @@ def test_evaluation_is_written_and_sane(straight: Path) -> None:
     assert result["frames"] == 6
     card = (straight / "MODEL_CARD.md").read_text()
     assert (
-        "teacher.pth.tar" in card and f"{result['student_vs_teacher_l1']:.4f}" in card and "6 steps" in card
+        "teacher.pth.tar" in card
+        and f"{result['student_vs_teacher_l1']:.4f}" in card
+        and f"6 steps at learning rate {DISTILL_LR:g}" in card
     )
 
 

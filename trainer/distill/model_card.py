@@ -45,7 +45,8 @@ def model_card(
         + ".",
         f"- Data: `{options.train.data}`: {len(report.train)} training videos, {len(report.test)} held out; "
         f"avatars: {', '.join(str(p) for p in options.avatars) or 'none (frames of other videos as sources)'}.",
-        f"- Training: {steps} steps, {seconds / 60:.1f} min of steps on `{options.train.device}`.",
+        f"- Training: {steps} steps at learning rate {options.lr:g}, {seconds / 60:.1f} min of steps on "
+        f"`{options.train.device}`.",
         "",
         "## Fidelity to the teacher (held-out frames, live setting)",
         "",
