@@ -7,9 +7,9 @@ synth`): distillation at its own learning rate (trainer.distill.options.DISTILL_
 twice, at the config's rate (2e-4) and at distillation's, so that the comparison is with the better of
 the two plain runs, not only with the rate the config happens to carry. Then every model animates the
 held-out test videos in the live setting (motion relative to each video's first frame) from each of
---eval-sources sources (the middle frames of training videos spread over the list: one source alone
-made the figure swing with how well that one picture's colours happened to be learnt) and is compared
-with the teacher's frames: L1 and PSNR, the mean over the sources. Prints one line per model and a JSON line; asserts nothing.
+--eval-sources sources (trainer.distill.evaluate.evaluation_sources: the middle frames of training
+videos spread over the list) and is compared with the teacher's frames: L1 and PSNR, the mean over
+the sources. Prints one line per model and a JSON line; asserts nothing.
 
     python3 benchmarks/bench_distill_vs_train.py --work /tmp/bench_distill --steps 300 --batch-size 4
 
@@ -34,14 +34,20 @@ import torch  # noqa: E402
 import yaml  # noqa: E402
 
 from engine.cost import live_frame_gflops  # noqa: E402
-from engine.models import FommModels, load_models  # noqa: E402
+from engine.models import load_models  # noqa: E402
 from trainer import run_folder as rf  # noqa: E402
-from trainer.distill.evaluate import fidelity, held_out_frames, live_predictions  # noqa: E402
+from trainer.distill.evaluate import (  # noqa: E402
+    evaluation_sources,
+    fidelity,
+    held_out_frames,
+    live_predictions,
+    mean_fidelity,
+)
 from trainer.distill.options import DISTILL_LR, DistillOptions  # noqa: E402
 from trainer.distill.run import distill  # noqa: E402
 from trainer.loop import train  # noqa: E402
 from trainer.options import TrainOptions  # noqa: E402
-from trainer.video_cache import VideoEntry, scan_dataset  # noqa: E402
+from trainer.video_cache import scan_dataset  # noqa: E402
 
 TEACHER_CONFIG = REPO / "fomm_studio" / "configs" / "lite-256.yaml"
 TEACHER = REPO / "assets" / "models" / "default-lite-256.pth.tar"
@@ -104,21 +110,6 @@ def train_options(args: argparse.Namespace, data: Path, run_dir: Path, config: P
     )
 
 
-def evaluation_sources(videos: list[VideoEntry], count: int) -> list[np.ndarray]:
-    """The middle frame of `count` training videos spread evenly over the list. Shapes: (H, W, 3) uint8."""
-    picks = np.unique(np.linspace(0, len(videos) - 1, min(count, len(videos))).round().astype(int))
-    clips = [np.load(videos[i].cache, mmap_mode="r") for i in picks]
-    return [np.asarray(clip[clip.shape[0] // 2]) for clip in clips]
-
-
-def mean_fidelity(
-    model: FommModels, sources: list[np.ndarray], held_out: list, targets: list[torch.Tensor]
-) -> tuple[float, float]:
-    """(L1, PSNR) against the teacher, each the mean over the sources."""
-    pairs = [fidelity(live_predictions(model, s, held_out), t) for s, t in zip(sources, targets, strict=True)]
-    return float(np.mean([p[0] for p in pairs])), float(np.mean([p[1] for p in pairs]))
-
-
 def as_frames(source: np.ndarray, like: torch.Tensor) -> torch.Tensor:
     """The source repeated as every frame of `like`. Shapes: (H, W, 3) uint8 -> like's (N, 3, H, W)."""
     return torch.from_numpy(np.array(source)).permute(2, 0, 1).float().div(255).expand_as(like)
@@ -150,7 +141,7 @@ def main() -> int:
     teacher = load_models(TEACHER_CONFIG, TEACHER)
     report = scan_dataset(data, teacher.config.dataset_params.frame_shape, args.work / "frames")
     held_out = held_out_frames(report.test, args.eval_frames)
-    sources = evaluation_sources(report.train, args.eval_sources)
+    sources = evaluation_sources(report, None, args.eval_sources)
     targets = [live_predictions(teacher, source, held_out) for source in sources]
     labels = {"distill": "distilled", "train": "trained", "train_fast": "trained_fast", "hybrid": "hybrid"}
     models = {

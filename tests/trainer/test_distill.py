@@ -21,10 +21,12 @@ from tests.conftest import TINY_CONFIG
 from tests.trainer.conftest import read_events, step_losses
 from tests.trainer.distill_fixtures import distill_options
 from trainer.distill import run as distill_run
+from trainer.distill.evaluate import evaluation_sources, fidelity, held_out_frames, live_predictions
 from trainer.distill.options import DISTILL_LR
 from trainer.distill.run import distill
 from trainer.loop import LoopHooks
 from trainer.options import TrainOptions
+from trainer.video_cache import scan_dataset
 
 
 @pytest.fixture(scope="module")
@@ -128,6 +130,27 @@ def test_evaluate_only_rerun_prints_the_same_json_line(
     assert lines[0].startswith("held-out 6 frames: student vs teacher L1")
     again = json.loads(lines[-1])
     assert again["student_vs_teacher_l1"] == pytest.approx(before["student_vs_teacher_l1"], abs=1e-4)
+
+
+def test_the_evaluation_averages_the_scores_of_several_sources(
+    straight: Path, teacher: Path, video_dataset: Path, frame_cache: Path
+) -> None:
+    result = json.loads((straight / "evaluation.json").read_text())
+    assert result["sources"] == 4  # four training videos: the middle frame of each
+    teacher_models = load_models(TINY_CONFIG, teacher)
+    report = scan_dataset(video_dataset, teacher_models.config.dataset_params.frame_shape, frame_cache)
+    sources = evaluation_sources(report, None, 4)
+    assert len({s.tobytes() for s in sources}) == 4
+    held_out = held_out_frames(report.test, 6)
+    student = load_models(straight / "config.yaml", Path(result["checkpoint"]))
+    each = [
+        fidelity(live_predictions(student, s, held_out), live_predictions(teacher_models, s, held_out))[0]
+        for s in sources
+    ]
+    assert len(set(each)) == 4  # each source scores on its own
+    assert result["student_vs_teacher_l1"] == pytest.approx(np.mean(each), abs=1e-5)  # stored rounded
+    avatars = np.stack([sources[0], sources[1]])
+    assert [a.tobytes() for a in evaluation_sources(report, avatars, 4)] == [a.tobytes() for a in avatars]
 
 
 def _resumed(options: TrainOptions, **changes: object) -> TrainOptions:

@@ -44,6 +44,13 @@ def add_distill_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add("--max-pairs", type=int, default=1000, help="teacher outputs cached (default 1000)")
     add("--eval-frames", type=int, default=32, help="held-out frames the evaluation compares (default 32)")
+    add(
+        "--eval-sources",
+        type=int,
+        default=4,
+        help="sources the evaluation animates them from, scores averaged (default 4: avatars, else "
+        "frames of training videos)",
+    )
     add("--evaluate-only", action="store_true", help="only (re)run the evaluation of the run folder")
     add("--vgg-weights", help="path of vgg19-dcbb9e9d.pth (the perceptual term is used when it is found)")
     add("--download-vgg", action="store_true", help="download the VGG-19 weights when missing")
@@ -55,7 +62,15 @@ def add_distill_arguments(parser: argparse.ArgumentParser) -> None:
 
 def options_from_args(args: argparse.Namespace) -> DistillOptions:
     """Parsed arguments -> DistillOptions (validated: one line per problem)."""
-    for name in ("max_steps", "batch_size", "sample_every", "checkpoint_every", "max_pairs", "eval_frames"):
+    for name in (
+        "max_steps",
+        "batch_size",
+        "sample_every",
+        "checkpoint_every",
+        "max_pairs",
+        "eval_frames",
+        "eval_sources",
+    ):
         value = getattr(args, name)
         if value is not None and value < 1:
             raise FommError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
@@ -95,6 +110,7 @@ def options_from_args(args: argparse.Namespace) -> DistillOptions:
         avatars=tuple(args.avatars),
         max_pairs=args.max_pairs,
         eval_frames=args.eval_frames,
+        eval_sources=args.eval_sources,
         evaluate_only=args.evaluate_only,
         lr=args.lr,
     )

@@ -1,6 +1,6 @@
 """How close the student came to its teacher, and how much faster it is: held-out frames (the data's
-test split, never trained on) animated in the live setting by teacher, student and the model the run
-started from; L1 and PSNR against the teacher's frames; one live frame's time of each. Written as
+test split, never trained on) animated in the live setting from a few sources (avatars, else frames of
+training videos) by teacher, student and the model the run started from; L1 and PSNR against the teacher's frames; one live frame's time of each. Written as
 R/evaluation.json and R/MODEL_CARD.md, printed as a line of text and one JSON line.
 """
 
@@ -43,13 +43,31 @@ def _tensor(frames: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(np.array(frames)).to(device).permute(0, 3, 1, 2).float() / 255.0
 
 
-def evaluation_source(report: DatasetReport, avatars: np.ndarray | None) -> np.ndarray:
-    """The source the evaluation animates: the first avatar, else the middle frame of the first training
-    video. Shapes: -> (H, W, 3) uint8."""
+def evaluation_sources(report: DatasetReport, avatars: np.ndarray | None, count: int) -> list[np.ndarray]:
+    """The sources the evaluation animates, each scored and the scores averaged (one picture alone
+    makes the figure swing with how well its colours happened to be learnt): the first `count`
+    avatars, else the middle frames of `count` training videos spread over the list.
+    Shapes: -> [(H, W, 3) uint8]."""
     if avatars is not None:
-        return avatars[0]
-    clip = np.load(report.train[0].cache, mmap_mode="r")
-    return np.asarray(clip[clip.shape[0] // 2])
+        return [np.asarray(a) for a in avatars[:count]]
+    videos = report.train
+    picks = np.unique(np.linspace(0, len(videos) - 1, min(count, len(videos))).round().astype(int))
+    clips = [np.load(videos[i].cache, mmap_mode="r") for i in picks]
+    return [np.asarray(clip[clip.shape[0] // 2]) for clip in clips]
+
+
+def mean_fidelity(
+    models: FommModels,
+    sources: list[np.ndarray],
+    held_out: list[tuple[np.ndarray, np.ndarray]],
+    targets: list[torch.Tensor],
+) -> tuple[float, float]:
+    """(L1, PSNR) of `models` against the teacher's frames `targets` (one per source), averaged."""
+    scores = [
+        fidelity(live_predictions(models, source, held_out), target)
+        for source, target in zip(sources, targets, strict=True)
+    ]
+    return float(np.mean([l1 for l1, _ in scores])), float(np.mean([psnr for _, psnr in scores]))
 
 
 def held_out_frames(videos: list[VideoEntry], count: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -137,7 +155,7 @@ def newest_checkpoint(run_dir: Path) -> Path:
 
 
 def evaluate_and_report(
-    options: DistillOptions, teacher: FommModels, report: DatasetReport, source: np.ndarray
+    options: DistillOptions, teacher: FommModels, report: DatasetReport, sources: list[np.ndarray]
 ) -> dict[str, Any]:
     """Evaluate the run folder's newest student (loaded as any model is) against the teacher; write
     evaluation.json and MODEL_CARD.md; print a line of text and the JSON line."""
@@ -145,22 +163,23 @@ def evaluate_and_report(
     held_out = held_out_frames(report.test, options.eval_frames)
     config_path, checkpoint = run_dir / rf.CONFIG_NAME, newest_checkpoint(run_dir)
     student = load_models(config_path, checkpoint, teacher.device)
-    teacher_frames = live_predictions(teacher.eval(), source, held_out)
+    targets = [live_predictions(teacher.eval(), source, held_out) for source in sources]
     result: dict[str, Any] = {}
-    result["student_vs_teacher_l1"], result["student_vs_teacher_psnr"] = fidelity(
-        live_predictions(student, source, held_out), teacher_frames
+    result["student_vs_teacher_l1"], result["student_vs_teacher_psnr"] = mean_fidelity(
+        student, sources, held_out, targets
     )
     start_path = run_dir / rf.CHECKPOINT_DIR / START_NAME
     if start_path.is_file():
         start = load_models(config_path, start_path, teacher.device)
-        result["start_vs_teacher_l1"], result["start_vs_teacher_psnr"] = fidelity(
-            live_predictions(start, source, held_out), teacher_frames
+        result["start_vs_teacher_l1"], result["start_vs_teacher_psnr"] = mean_fidelity(
+            start, sources, held_out, targets
         )
-    result["student_ms"] = live_frame_ms(student, source, held_out[0][1][-1])
-    result["teacher_ms"] = live_frame_ms(teacher, source, held_out[0][1][-1])
+    result["student_ms"] = live_frame_ms(student, sources[0], held_out[0][1][-1])
+    result["teacher_ms"] = live_frame_ms(teacher, sources[0], held_out[0][1][-1])
     result["student_gflop"] = live_frame_gflops(student.config)
     result["teacher_gflop"] = live_frame_gflops(teacher.config)
     result["frames"] = sum(len(frames) for _, frames in held_out)
+    result["sources"] = len(sources)
     result["held_out_videos"] = [v.name for v in report.test]
     result["checkpoint"] = str(checkpoint)
     result = {k: round(v, 5) if isinstance(v, float) and math.isfinite(v) else v for k, v in result.items()}
@@ -193,5 +212,5 @@ def evaluate_run(options: DistillOptions) -> int:
     teacher = load_models(options.teacher_config, options.teacher, resolve_device(options.train.device))
     report = scan_dataset(options.train.data, config.dataset_params.frame_shape, options.train.cache_dir)
     _, avatars = load_avatars(options.avatars, config.frame_size)
-    evaluate_and_report(options, teacher, report, evaluation_source(report, avatars))
+    evaluate_and_report(options, teacher, report, evaluation_sources(report, avatars, options.eval_sources))
     return 0

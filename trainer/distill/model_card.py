@@ -50,8 +50,8 @@ def model_card(
         "",
         "## Fidelity to the teacher (held-out frames, live setting)",
         "",
-        f"{result['frames']} frames of {', '.join(result['held_out_videos'])}, animated from the same source "
-        "with motion relative to each video's first frame.",
+        f"{result['frames']} frames of {', '.join(result['held_out_videos'])}, animated from each of "
+        f"{result.get('sources', 1)} sources with motion relative to each video's first frame (mean).",
         "",
         "| model | L1 to the teacher | PSNR to the teacher |",
         "|---|---|---|",

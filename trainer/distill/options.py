@@ -31,5 +31,6 @@ class DistillOptions:
     avatars: tuple[Path, ...] = ()
     max_pairs: int = 1000  # teacher outputs cached: each costs one teacher frame once
     eval_frames: int = 32  # held-out frames the evaluation compares
+    eval_sources: int = 4  # sources each held-out frame is animated from (scores averaged)
     evaluate_only: bool = False
     lr: float = DISTILL_LR  # the student's networks (a hybrid's detector stays frozen)

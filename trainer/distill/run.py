@@ -32,7 +32,7 @@ from trainer.distill.evaluate import (
     START_NAME,
     evaluate_and_report,
     evaluate_run,
-    evaluation_source,
+    evaluation_sources,
 )
 from trainer.distill.objective import PREDICTION_TERM, DistillStep
 from trainer.distill.options import DistillOptions
@@ -107,7 +107,7 @@ def _distill(options: DistillOptions, info: DistInfo) -> int:
         if run.state.step >= total_steps(
             options.train, config.train_params.num_epochs, run.sampler.batches_per_epoch()
         ):
-            finish(run, options, teacher, evaluation_source(report, avatars))
+            finish(run, options, teacher, evaluation_sources(report, avatars, options.eval_sources))
         return 0
     except (FommError, OSError, torch.OutOfMemoryError) as exc:
         events.write("error", message=user_message(exc))
@@ -208,11 +208,11 @@ def distill_sample(run: TrainingRun, batch: Batch) -> None:
 DISTILL_HOOKS = LoopHooks(train_step=distill_step, write_sample=distill_sample, best_term=PREDICTION_TERM)
 
 
-def finish(run: TrainingRun, options: DistillOptions, teacher: FommModels, source: np.ndarray) -> None:
+def finish(run: TrainingRun, options: DistillOptions, teacher: FommModels, sources: list[np.ndarray]) -> None:
     """The evaluation on held-out videos and the model card; a dataset without held-out videos gets
     a warning instead (the run itself succeeded)."""
     try:
-        evaluate_and_report(options, teacher, run.inputs.report, source)
+        evaluate_and_report(options, teacher, run.inputs.report, sources)
     except FommError as exc:
         run.inputs.events.write("warning", message=f"no evaluation: {exc}")
         print(f"warning: no evaluation: {exc}", file=sys.stderr)
