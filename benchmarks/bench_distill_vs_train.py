@@ -1,8 +1,8 @@
 """Distillation against plain training of the same student for the same steps (issue 15, "Done when").
 
 Teacher: the shipped default model (lite-256 + assets/models/default-lite-256.pth.tar). Student:
-benchmarks/configs/micro-256.yaml (3.1x fewer GFLOP per live frame), fresh weights, full kind (its own
-keypoint detector). Every run takes --steps steps of --batch-size on the same synthetic data (`fomm
+--student, benchmarks/configs/micro-256.yaml (3.1x fewer GFLOP per live frame) or slim-256.yaml (3.05x),
+fresh weights, full kind (its own keypoint detector). Every run takes --steps steps of --batch-size on the same synthetic data (`fomm
 synth`): distillation at its own learning rate (trainer.distill.options.DISTILL_LR), plain `fomm train`
 twice, at the config's rate (2e-4) and at distillation's, so that the comparison is with the better of
 the two plain runs, not only with the rate the config happens to carry. Then every model animates the
@@ -60,6 +60,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument(
         "--data", type=Path, help="dataset (default: `fomm synth` 14 videos x 48 frames in WORK/data)"
     )
+    parser.add_argument(
+        "--student", type=Path, default=STUDENT, help="the student's config (default micro-256)"
+    )
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--eval-frames", type=int, default=32)
@@ -81,12 +84,12 @@ def synth(out: Path) -> Path:
     return out
 
 
-def student_at_distill_lr(work: Path) -> Path:
+def student_at_distill_lr(student: Path, work: Path) -> Path:
     """The student's config with every learning rate at distillation's (for the second plain run)."""
-    raw = yaml.safe_load(STUDENT.read_text())
+    raw = yaml.safe_load(student.read_text())
     for name in ("lr_generator", "lr_kp_detector", "lr_discriminator"):
         raw["train_params"][name] = DISTILL_LR
-    path = work / "micro-256-distill-lr.yaml"
+    path = work / f"{student.stem}-distill-lr.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(raw))
     return path
@@ -124,7 +127,9 @@ def main() -> int:
     data = args.data or synth(args.work / "data")
     seconds = {}
     dirs = {name: args.work / name for name in ("distill", "train", "train_fast", "hybrid")}
-    configs = {name: STUDENT for name in dirs} | {"train_fast": student_at_distill_lr(args.work)}
+    configs = {name: args.student for name in dirs} | {
+        "train_fast": student_at_distill_lr(args.student, args.work)
+    }
     runs = ["distill", "train", "train_fast"] + (["hybrid"] if args.hybrid else [])
     for name in runs:
         run_dir = dirs[name]
