@@ -74,6 +74,22 @@ def has_step_events(run_dir: Path) -> bool:
         return any('"type": "step"' in line for line in handle)
 
 
+def start_event(run_dir: Path) -> dict[str, Any] | None:
+    """The run's first `start` event (what it was begun with), None when the log has none; torn or
+    foreign lines are skipped."""
+    path = run_dir / EVENTS_NAME
+    if not path.is_file():
+        return None
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            event = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("type") == "start":
+            return event
+    return None
+
+
 def holds_run(run_dir: Path) -> bool:
     """Whether the folder already holds a run (a checkpoint or a logged step): only --resume may use it."""
     return bool(step_checkpoints(run_dir)) or has_step_events(run_dir)

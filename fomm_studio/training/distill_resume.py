@@ -7,13 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from fomm_studio.training.launch import DistillRequest, LaunchError
-from fomm_studio.training.run_folders import read_events
 from trainer import run_folder as rf
 
 
 def resumed_distill_request(run_dir: Path, device: str, max_steps: int | None) -> DistillRequest:
     """The distillation `run_dir` holds, to resume with --resume (its student config is its own)."""
-    start = next((e for e in read_events(run_dir) if e.get("type") == "start"), None)
+    start = rf.start_event(run_dir)
     events = run_dir / rf.EVENTS_NAME
     if start is None:
         raise LaunchError(f"{events}: no start event; this folder holds no run to resume")
@@ -25,7 +24,7 @@ def resumed_distill_request(run_dir: Path, device: str, max_steps: int | None) -
     return DistillRequest(
         teacher_checkpoint=Path(start["teacher"]),
         teacher_config=Path(start["teacher_config"]),
-        student_config=run_dir / "config.yaml",
+        student_config=run_dir / rf.CONFIG_NAME,
         data_dir=Path(start["data"]),
         run_dir=run_dir,
         student_kind=str(start["student_kind"]),

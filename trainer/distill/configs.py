@@ -5,7 +5,6 @@ keypoints (hybrid), frames of another size."""
 from __future__ import annotations
 
 import dataclasses
-import json
 
 from engine.config import FommConfig, load_config
 from engine.errors import CheckpointMismatchError, ConfigError, FommError
@@ -79,19 +78,12 @@ def load_teacher_config(options: DistillOptions) -> FommConfig:
 
 def check_resumed_kind(options: DistillOptions) -> None:
     """A resumed run keeps its student kind: its first `start` event names the kind it began with."""
-    path = options.train.run_dir / rf.EVENTS_NAME
-    if not options.train.resume or not path.is_file():
+    if not options.train.resume:
         return
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("type") == "start":
-            began = event.get("student_kind")
-            if began is not None and began != options.student_kind:
-                raise FommError(
-                    f"{options.train.run_dir}: this run distils a {began} student; resume it with "
-                    f"--student-kind {began}"
-                )
-            return
+    start = rf.start_event(options.train.run_dir)
+    began = start.get("student_kind") if start is not None else None
+    if began is not None and began != options.student_kind:
+        raise FommError(
+            f"{options.train.run_dir}: this run distils a {began} student; resume it with "
+            f"--student-kind {began}"
+        )

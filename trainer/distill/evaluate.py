@@ -1,7 +1,8 @@
 """How close the student came to its teacher, and how much faster it is: held-out frames (the data's
 test split, never trained on) animated in the live setting from a few sources (avatars, else frames of
-training videos) by teacher, student and the model the run started from; L1 and PSNR against the teacher's frames; one live frame's time of each. Written as
-R/evaluation.json and R/MODEL_CARD.md, printed as a line of text and one JSON line.
+training videos) by teacher, student and the model the run started from; L1 and PSNR against the
+teacher's frames; one live frame's time of each. Written as R/evaluation.json and R/MODEL_CARD.md,
+printed as a line of text and one JSON line.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from trainer import run_folder as rf
 from trainer.distill.avatars import load_avatars
 from trainer.distill.model_card import model_card
 from trainer.distill.options import DistillOptions
+from trainer.distill.pairs import spread
 from trainer.distill.teacher_cache import LIVE_MOTION
 from trainer.video_cache import DatasetReport, VideoEntry, scan_dataset
 
@@ -51,8 +53,7 @@ def evaluation_sources(report: DatasetReport, avatars: np.ndarray | None, count:
     if avatars is not None:
         return [np.asarray(a) for a in avatars[:count]]
     videos = report.train
-    picks = np.unique(np.linspace(0, len(videos) - 1, min(count, len(videos))).round().astype(int))
-    clips = [np.load(videos[i].cache, mmap_mode="r") for i in picks]
+    clips = [np.load(videos[i].cache, mmap_mode="r") for i in spread(len(videos), count)]
     return [np.asarray(clip[clip.shape[0] // 2]) for clip in clips]
 
 
@@ -77,7 +78,7 @@ def held_out_frames(videos: list[VideoEntry], count: int) -> list[tuple[np.ndarr
         raise FommError("no held-out videos to evaluate on: give the data a test/ folder")
     clips = [np.load(v.cache, mmap_mode="r") for v in videos]
     items = [(v, t) for v, clip in enumerate(clips) for t in range(clip.shape[0])]
-    keep = np.unique(np.linspace(0, len(items) - 1, min(count, len(items))).round().astype(int))
+    keep = spread(len(items), count)
     out = []
     for v, clip in enumerate(clips):
         chosen = [items[i][1] for i in keep if items[i][0] == v]

@@ -28,11 +28,16 @@ class PairPlan:
         return len(self.item_frame)
 
 
+def spread(total: int, count: int) -> np.ndarray:
+    """Up to `count` distinct indices in [0, total) spread evenly, first and last included."""
+    return np.unique(np.linspace(0, total - 1, min(count, total)).round().astype(int))
+
+
 def plan_pairs(videos: list[VideoEntry], avatars: np.ndarray | None, max_pairs: int, seed: int) -> PairPlan:
     """Every driving frame of `videos` (evenly thinned to `max_pairs`), each with a source drawn by `seed`."""
     frames = [np.load(v.cache, mmap_mode="r") for v in videos]
     all_items = [(v, t) for v, clip in enumerate(frames) for t in range(clip.shape[0])]
-    keep = np.unique(np.linspace(0, len(all_items) - 1, min(max_pairs, len(all_items))).round().astype(int))
+    keep = spread(len(all_items), max_pairs)
     item_video = np.array([all_items[i][0] for i in keep], dtype=np.int64)
     item_frame = np.array([all_items[i][1] for i in keep], dtype=np.int64)
     rng = np.random.default_rng([seed, 15])
