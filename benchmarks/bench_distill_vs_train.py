@@ -52,6 +52,7 @@ from trainer.video_cache import scan_dataset  # noqa: E402
 TEACHER_CONFIG = REPO / "fomm_studio" / "configs" / "lite-256.yaml"
 TEACHER = REPO / "assets" / "models" / "default-lite-256.pth.tar"
 STUDENT = REPO / "benchmarks" / "configs" / "micro-256.yaml"
+ARMS = ("distill", "train", "train_fast", "hybrid")
 
 
 def parse() -> argparse.Namespace:
@@ -59,6 +60,18 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--work", type=Path, default=Path("/tmp/bench_distill"))
     parser.add_argument(
         "--data", type=Path, help="dataset (default: `fomm synth` 14 videos x 48 frames in WORK/data)"
+    )
+    parser.add_argument(
+        "--motion",
+        type=float,
+        default=1.0,
+        help="how far the heads of the generated data move (`fomm synth --motion`, default 1)",
+    )
+    parser.add_argument(
+        "--arms",
+        nargs="+",
+        choices=ARMS,
+        help="train only these runs (e.g. one per process, in parallel) and evaluate once all are done",
     )
     parser.add_argument(
         "--student", type=Path, default=STUDENT, help="the student's config (default micro-256)"
@@ -76,10 +89,10 @@ def parse() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def synth(out: Path) -> Path:
+def synth(out: Path, motion: float) -> Path:
     if not (out / "train").is_dir():
         command = [sys.executable, "-m", "fomm_studio.cli", "synth", "--out", str(out), "--videos", "14"]
-        command += ["--frames", "48", "--test-videos", "2", "--quiet"]
+        command += ["--frames", "48", "--test-videos", "2", "--motion", str(motion), "--quiet"]
         subprocess.run(command, cwd=REPO, check=True)
     return out
 
@@ -124,16 +137,16 @@ def finished(run_dir: Path, steps: int) -> bool:
 
 def main() -> int:
     args = parse()
-    data = args.data or synth(args.work / "data")
+    data = args.data or synth(args.work / "data", args.motion)
     seconds = {}
-    dirs = {name: args.work / name for name in ("distill", "train", "train_fast", "hybrid")}
+    dirs = {name: args.work / name for name in ARMS}
     configs = {name: args.student for name in dirs} | {
         "train_fast": student_at_distill_lr(args.student, args.work)
     }
     runs = ["distill", "train", "train_fast"] + (["hybrid"] if args.hybrid else [])
     for name in runs:
         run_dir = dirs[name]
-        if finished(run_dir, args.steps):
+        if finished(run_dir, args.steps) or (args.arms and name not in args.arms):
             continue
         tick = time.perf_counter()
         options = train_options(args, data, run_dir, configs[name])
@@ -143,6 +156,10 @@ def main() -> int:
             kind = "full" if name == "distill" else "hybrid"
             distill(DistillOptions(options, TEACHER, TEACHER_CONFIG, kind, eval_frames=args.eval_frames))
         seconds[name] = round(time.perf_counter() - tick, 1)
+    waiting = [name for name in runs if not finished(dirs[name], args.steps)]
+    if waiting:
+        print(f"trained {', '.join(seconds) or 'nothing'}; evaluation waits for {', '.join(waiting)}")
+        return 0
     teacher = load_models(TEACHER_CONFIG, TEACHER)
     report = scan_dataset(data, teacher.config.dataset_params.frame_shape, args.work / "frames")
     held_out = held_out_frames(report.test, args.eval_frames)

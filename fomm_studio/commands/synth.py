@@ -26,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--format", choices=("mp4", "png"), default="mp4", help="mp4 files (default) or folders of PNG frames"
     )
+    parser.add_argument(
+        "--motion",
+        type=float,
+        default=1.0,
+        help="how far heads move, times the default (rotation 20 deg, shift 8%%, scale 15%%; 0..3, default 1)",
+    )
     parser.add_argument("--workers", type=int, default=1, help="processes rendering in parallel (default 1)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing train/ and test/")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -41,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         fps=args.fps,
         test_videos=args.test_videos,
         format=args.format,
+        motion=args.motion,
     )
     start = time.perf_counter()
 

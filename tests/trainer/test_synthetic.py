@@ -14,7 +14,7 @@ from trainer.synthetic import SyntheticDatasetError, SynthOptions, generate_data
 from trainer.synthetic.cartoon import FaceState, draw_head, random_cartoon_face
 from trainer.synthetic.photo import displacement, draw_photo, random_photo_subject
 from trainer.synthetic.render import LoopingCartoon
-from trainer.synthetic.trajectory import blink_signal, random_head_motion
+from trainer.synthetic.trajectory import MotionLimits, MotionStyle, blink_signal, random_head_motion
 
 
 def test_same_seed_gives_identical_frames_and_other_seed_differs() -> None:
@@ -40,6 +40,29 @@ def test_motion_stays_in_its_ranges_and_blinks() -> None:
     assert motion.mouth.min() >= 0.0 and motion.mouth.max() <= 1.0 and motion.mouth.max() > 0.3
     closure = blink_signal(np.random.default_rng(1), 150)
     assert closure.max() > 0.95 and (closure == 0).mean() > 0.5  # eyes mostly open, really closing
+
+
+def test_motion_scale_enlarges_the_same_curves_and_leaves_expressions_alone() -> None:
+    base = random_head_motion(np.random.default_rng(8), 60)
+    double = random_head_motion(np.random.default_rng(8), 60, MotionLimits().scaled(2.0))
+    np.testing.assert_allclose(double.angle, 2.0 * base.angle, rtol=1e-5)
+    np.testing.assert_allclose(double.shift_x, 2.0 * base.shift_x, rtol=1e-5)
+    np.testing.assert_allclose(double.scale - 1.0, 2.0 * (base.scale - 1.0), atol=1e-6)
+    assert np.abs(double.turn).max() <= 1.0 and np.abs(double.turn).mean() > np.abs(base.turn).mean()
+    for name in ("blink", "mouth", "jaw", "brows", "background_x"):
+        np.testing.assert_array_equal(getattr(double, name), getattr(base, name))
+
+
+def test_larger_motion_moves_the_rendered_head_further() -> None:
+    def drift(scale: float) -> float:
+        frames = render_video(
+            (2, 0, 5), frames=24, size=64, kind="cartoon", style=MotionStyle(scale=scale)
+        ).frames
+        return float(np.abs(frames.astype(int) - frames[:1].astype(int)).mean())
+
+    still, default, double = drift(0.0), drift(1.0), drift(2.0)
+    assert still < default < double
+    assert double > 1.3 * default
 
 
 def test_cartoon_blink_changes_only_the_eye_region() -> None:
@@ -110,6 +133,8 @@ def test_existing_dataset_needs_overwrite_and_bad_arguments_are_named(tmp_path: 
         generate_dataset(tmp_path / "x", SynthOptions(videos=1))
     with pytest.raises(SyntheticDatasetError, match="--size must be an even"):
         generate_dataset(tmp_path / "x", SynthOptions(size=33))
+    with pytest.raises(SyntheticDatasetError, match="--motion must be between 0 and 3, got 4"):
+        generate_dataset(tmp_path / "x", SynthOptions(motion=4.0))
 
 
 def test_cli_synth_writes_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -125,6 +150,19 @@ def test_cli_synth_writes_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[
         main(["synth", "--out", str(tmp_path / "ds"), "--videos", "2", "--frames", "3", "--size", "32"]) == 2
     )
     assert "already holds" in capsys.readouterr().err
+
+
+def test_cli_synth_motion_reaches_the_videos_and_the_readme(tmp_path: Path) -> None:
+    from fomm_studio.cli import main
+
+    args = ["--videos", "2", "--frames", "6", "--size", "64", "--quiet"]
+    assert main(["synth", "--out", str(tmp_path / "far"), "--motion", "2.5", *args]) == 0
+    assert "--motion 2.5" in (tmp_path / "far" / "README.md").read_text()
+    decoded = _decoded_frames(next((tmp_path / "far" / "train").glob("*.mp4")))
+    expected = render_video((0, 0, 0), 6, 64, style=MotionStyle(scale=2.5)).frames
+    default = render_video((0, 0, 0), 6, 64).frames
+    error = np.abs(np.stack(decoded).astype(int) - expected.astype(int)).mean()
+    assert error < 6.0 and error < np.abs(default.astype(int) - expected.astype(int)).mean()
 
 
 def test_looping_cartoon_is_deterministic_moves_and_loops() -> None:

@@ -21,9 +21,11 @@ from engine.errors import FommError
 from trainer.png import write_png
 from trainer.synthetic.licensed_images import LICENSED_IMAGES, license_lines
 from trainer.synthetic.render import render_video
+from trainer.synthetic.trajectory import MotionStyle
 
 SPLIT_CODES = {"train": 0, "test": 1}
 FORMATS = ("mp4", "png")
+MAX_MOTION = 3.0  # beyond it heads leave the frame and rotations pass 60 degrees
 
 
 class SyntheticDatasetError(FommError):
@@ -41,6 +43,7 @@ class SynthOptions:
     fps: int = 25
     test_videos: int | None = None
     format: str = "mp4"
+    motion: float = 1.0  # how far heads move, times trainer.synthetic.trajectory.MotionLimits
 
     def validate(self) -> None:
         if self.videos < 2:
@@ -53,6 +56,8 @@ class SynthOptions:
             raise SyntheticDatasetError(f"--size must be an even number of pixels >= 32, got {self.size}")
         if self.format not in FORMATS:
             raise SyntheticDatasetError(f"--format must be one of {', '.join(FORMATS)}, got {self.format!r}")
+        if not 0.0 <= self.motion <= MAX_MOTION:
+            raise SyntheticDatasetError(f"--motion must be between 0 and {MAX_MOTION:g}, got {self.motion:g}")
         if self.test_videos is not None and not 1 <= self.test_videos < self.videos:
             raise SyntheticDatasetError(f"--test-videos must be between 1 and {self.videos - 1}")
 
@@ -91,7 +96,8 @@ def write_png_folder(path: Path, frames: np.ndarray) -> None:
 
 def _render_and_write(root: Path, split: str, index: int, options: SynthOptions) -> str:
     """Render one video and write it under root/split; returns its relative path."""
-    video = render_video(video_seed(options.seed, split, index), options.frames, options.size)
+    seed = video_seed(options.seed, split, index)
+    video = render_video(seed, options.frames, options.size, style=MotionStyle(scale=options.motion))
     stem = f"{split}-{index:04d}-{video.kind}"
     if options.format == "png":
         write_png_folder(root / split / stem, video.frames)
@@ -113,6 +119,11 @@ def _prepare_root(root: Path, overwrite: bool) -> None:
         (root / split).mkdir(parents=True, exist_ok=True)
 
 
+def motion_words(motion: float) -> str:
+    """How the README states a motion amplitude other than the default."""
+    return "" if motion == 1.0 else f", its head moving {motion:g}x as far as the generator's default"
+
+
 def readme_text(options: SynthOptions) -> str:
     """The dataset's README: how to regenerate it and the license of every source."""
     num_train = options.videos - options.num_test
@@ -128,11 +139,12 @@ def readme_text(options: SynthOptions) -> str:
             "",
             f"    fomm synth --out DIR --videos {options.videos} --frames {options.frames} "
             f"--size {options.size} --seed {options.seed} --format {options.format}"
-            + (f" --test-videos {options.test_videos}" if options.test_videos is not None else ""),
+            + (f" --test-videos {options.test_videos}" if options.test_videos is not None else "")
+            + (f" --motion {options.motion:g}" if options.motion != 1.0 else ""),
             "",
             "Each video shows one face-like subject in front of a static, slightly drifting background, "
             "moving smoothly (rotation, translation, scale, fake yaw and pitch) while it blinks, talks and "
-            "drops its jaw. Subjects are procedurally drawn cartoon heads or photo faces bent by smooth "
+            f"drops its jaw{motion_words(options.motion)}. Subjects are procedurally drawn cartoon heads or photo faces bent by smooth "
             "local warps. No real video and no recording of a person was used.",
             "",
             "## Licenses of the sources",

@@ -19,6 +19,7 @@ from trainer.png import write_png
 from trainer.synthetic.dataset_writer import write_mp4
 from trainer.synthetic.licensed_images import LICENSED_IMAGES, load_image
 from trainer.synthetic.render import cartoon_portrait, render_video
+from trainer.synthetic.trajectory import MotionStyle
 
 ASTRONAUT_CROP = (97, 0, 256)  # left, top, side: head and collar, no flag, no shuttle model
 CARTOON_SEEDS = {"cartoon-1.png": 20, "cartoon-2.png": 10}
@@ -89,7 +90,7 @@ def make_assets(out: Path) -> list[Path]:
     for name, seed in CARTOON_SEEDS.items():
         write_png(avatars / name, cartoon_portrait(seed, 512), compression=PNG_COMPRESSION)
         written.append(avatars / name)
-    clip = render_video(SAMPLE_SEED, SAMPLE_FRAMES, 256, kind="cartoon", loop=True).frames
+    clip = render_video(SAMPLE_SEED, SAMPLE_FRAMES, 256, kind="cartoon", style=MotionStyle(loop=True)).frames
     write_mp4(out / "sample_driving.mp4", clip, SAMPLE_FPS, crf=SAMPLE_CRF)
     atomic_write_text(avatars / "LICENSE.md", avatar_license())
     atomic_write_text(out / "README.md", assets_readme())

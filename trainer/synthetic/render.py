@@ -19,7 +19,7 @@ import numpy as np
 from trainer.synthetic.backgrounds import background_view, generated_background, random_background
 from trainer.synthetic.cartoon import FaceState, draw_body, draw_head, random_cartoon_face
 from trainer.synthetic.photo import draw_photo, random_photo_subject
-from trainer.synthetic.trajectory import HeadMotion, random_head_motion
+from trainer.synthetic.trajectory import HeadMotion, MotionLimits, MotionStyle, random_head_motion
 
 PHOTO_PROBABILITY = 0.35
 Layers = list[tuple[np.ndarray, np.ndarray]]  # (premultiplied rgba (S, S, 4), 2x3 warp) back to front
@@ -145,17 +145,22 @@ def _photo_layers(rng: np.random.Generator, size: int, motion: HeadMotion) -> It
 
 
 def render_video(
-    seed: int | tuple[int, ...], frames: int, size: int = 256, kind: str | None = None, loop: bool = False
+    seed: int | tuple[int, ...],
+    frames: int,
+    size: int = 256,
+    kind: str | None = None,
+    style: MotionStyle | None = None,
 ) -> SyntheticVideo:
     """Render one video; the same arguments always give the same pixels.
 
-    `kind` forces 'cartoon' or 'photo' (default: drawn from the seed); `loop` makes every motion
-    periodic over the clip, for a seamlessly looping sample. Shapes: -> frames (frames, size, size, 3) uint8.
+    `kind` forces 'cartoon' or 'photo' (default: drawn from the seed); `style` the motion's amplitude
+    and looping (default: MotionStyle()). Shapes: -> frames (frames, size, size, 3) uint8.
     """
+    style = style or MotionStyle()
     rng = np.random.default_rng(seed)
     drawn = "photo" if rng.random() < PHOTO_PROBABILITY else "cartoon"
     kind = kind or drawn
-    motion = random_head_motion(rng, frames, loop=loop)
+    motion = random_head_motion(rng, frames, MotionLimits().scaled(style.scale), loop=style.loop)
     background = random_background(rng, size)
     gain, exposure, noise = _camera_look(rng, frames, size)
     noise_order = rng.integers(0, NOISE_BANK, frames)

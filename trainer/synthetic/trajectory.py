@@ -86,13 +86,32 @@ class MotionLimits:
     max_angle: float = 20.0
     max_scale: float = 0.15
     max_shift: float = 0.08
+    pose_gain: float = 1.2  # fake yaw and pitch before clipping to [-1, 1]
+
+    def scaled(self, factor: float) -> MotionLimits:
+        """Every amplitude times `factor`: for data where the motion, not the appearance, dominates
+        what changes from frame to frame (fake yaw and pitch saturate at their +-1 clip)."""
+        return MotionLimits(
+            self.max_angle * factor, self.max_scale * factor, self.max_shift * factor, self.pose_gain * factor
+        )
+
+
+@dataclass(frozen=True)
+class MotionStyle:
+    """How a rendered clip moves: `scale` times MotionLimits' amplitudes (the same subject and curves,
+    only larger or smaller), and with `loop` every curve periodic over the clip, for a seamless sample."""
+
+    scale: float = 1.0
+    loop: bool = False
 
 
 def random_head_motion(
     rng: np.random.Generator, frames: int, limits: MotionLimits = MotionLimits(), loop: bool = False
 ) -> HeadMotion:
-    """Draw a reproducible motion within `limits`."""
+    """Draw a reproducible motion within `limits`; the random draws do not depend on `limits`, so one
+    seed gives the same motion at any amplitude."""
     max_angle, max_scale, max_shift = limits.max_angle, limits.max_scale, limits.max_shift
+    pose = limits.pose_gain
 
     def wave(slow: float = 0.008, fast: float = 0.06) -> np.ndarray:
         return smooth_signal(rng, frames, (slow, fast), loop=loop)
@@ -105,8 +124,8 @@ def random_head_motion(
         scale=1.0 + max_scale * energy * wave(0.005, 0.04),
         shift_x=max_shift * energy * wave(),
         shift_y=0.6 * max_shift * energy * wave(),
-        turn=np.clip(1.2 * energy * wave(0.01, 0.05), -1.0, 1.0),
-        nod=np.clip(1.2 * energy * wave(0.01, 0.06), -1.0, 1.0),
+        turn=np.clip(pose * energy * wave(0.01, 0.05), -1.0, 1.0),
+        nod=np.clip(pose * energy * wave(0.01, 0.06), -1.0, 1.0),
         blink=blink_signal(rng, frames, loop=loop),
         mouth=mouth,
         jaw=jaw.astype(np.float32),
