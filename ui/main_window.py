@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt
@@ -190,9 +191,7 @@ class MainWindow(QMainWindow):
             self._quiet_adds.add(entry.model_id)
         against = "detecting its config" if config is None else f"against {config.name}"
         self.show_status(f"Checking {checkpoint.name}, {against}…")
-        worker = self.check_models([entry.model_id])
-        worker.finished.connect(self._on_added_model_checked)
-        return worker
+        return self.check_models([entry.model_id], then=self._on_added_model_checked)
 
     def _on_added_model_checked(self, problems: dict[str, str | None]) -> None:
         for model_id, problem in problems.items():
@@ -216,13 +215,19 @@ class MainWindow(QMainWindow):
         """A refused model: one line in the status bar (a dropped file), or the error dialog too."""
         self.show_status(text.splitlines()[0], "error") if quiet else self.show_error(text)
 
-    def check_models(self, model_ids: list[str]) -> TaskWorker:
+    def check_models(
+        self, model_ids: list[str], then: Callable[[dict[str, str | None]], None] | None = None
+    ) -> TaskWorker:
         """Check the models' files in a worker thread, one after the other (the GUI thread never reads a
-        checkpoint); the picker says 'checking' meanwhile and 'failed' (with why) after a failure."""
+        checkpoint); the picker says 'checking' meanwhile and 'failed' (with why) after a failure.
+        `then` gets the problems too: connected before the thread starts, because a check that fails at
+        once (a config with a wrong type) can finish before a connection made after `start` exists."""
         self._checking.update(model_ids)
         worker = TaskWorker(check_models_task(self.registry, list(model_ids)))
         worker.progress.connect(self._on_models_check_progress)
         worker.finished.connect(self._on_models_checked)
+        if then is not None:
+            worker.finished.connect(then)
         worker.failed.connect(self.show_error)
         worker.stopped.connect(self._model_threads.reap)
         self._model_threads.start(worker)

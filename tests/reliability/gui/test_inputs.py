@@ -161,6 +161,32 @@ MODEL_ROWS: dict[str, tuple[str, Callable[[Path, Path, Path], object], str]] = {
 }
 
 
+def test_model_refusal_shows_when_the_check_ends_before_start_returns(
+    qtbot, make_window, tiny_checkpoint: Path, tiny_config_path: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A config with a wrong type fails its check in microseconds: on a busy machine the check's thread
+    can end before the GUI thread returns from starting it. Forced here (start waits for the thread),
+    the refusal must still reach the status line and the dialog (it once waited for ever)."""
+    from ui.threads import WorkerThreads
+
+    config, checkpoint = tmp_path / "model.yaml", tmp_path / "model.pth.tar"
+    config.write_bytes(tiny_config_path.read_bytes())
+    checkpoint.write_bytes(tiny_checkpoint.read_bytes())
+    _wrong_type(config)
+    window = make_window()
+    start = WorkerThreads.start
+
+    def start_and_finish(self: WorkerThreads, worker):
+        thread = start(self, worker)
+        assert thread.wait(30000)
+        return thread
+
+    monkeypatch.setattr(WorkerThreads, "start", start_and_finish)
+    window.add_model_files(config, checkpoint)
+    qtbot.waitUntil(lambda: "must be an integer" in window.status_label.text(), timeout=10000)
+    assert_error_shown(window, "model.yaml", "must be an integer")
+
+
 @pytest.mark.parametrize("row", list(MODEL_ROWS))
 def test_model_picker_row(
     row: str,
