@@ -34,7 +34,8 @@ import torch  # noqa: E402
 import yaml  # noqa: E402
 
 from engine.cost import live_frame_gflops  # noqa: E402
-from engine.models import load_models  # noqa: E402
+from engine.geometry import make_coordinate_grid  # noqa: E402
+from engine.models import FommModels, load_models  # noqa: E402
 from trainer import run_folder as rf  # noqa: E402
 from trainer.distill.evaluate import (  # noqa: E402
     evaluation_sources,
@@ -43,6 +44,7 @@ from trainer.distill.evaluate import (  # noqa: E402
     live_predictions,
     mean_fidelity,
 )
+from trainer.distill.objective import resample_field  # noqa: E402
 from trainer.distill.options import DISTILL_LR, DistillOptions  # noqa: E402
 from trainer.distill.run import distill  # noqa: E402
 from trainer.loop import train  # noqa: E402
@@ -52,6 +54,7 @@ from trainer.video_cache import scan_dataset  # noqa: E402
 TEACHER_CONFIG = REPO / "fomm_studio" / "configs" / "lite-256.yaml"
 TEACHER = REPO / "assets" / "models" / "default-lite-256.pth.tar"
 STUDENT = REPO / "benchmarks" / "configs" / "micro-256.yaml"
+PIXELS_PER_UNIT = 128.0  # a deformation spans [-1, 1] over a 256-pixel frame
 ARMS = ("distill", "train", "train_fast", "hybrid")
 
 
@@ -131,6 +134,22 @@ def as_frames(source: np.ndarray, like: torch.Tensor) -> torch.Tensor:
     return torch.from_numpy(np.array(source)).permute(2, 0, 1).float().div(255).expand_as(like)
 
 
+def motion_px(
+    models: FommModels,
+    sources: list[np.ndarray],
+    held_out: list[tuple[np.ndarray, np.ndarray]],
+    teacher_fields: list[torch.Tensor],
+) -> float:
+    """Mean distance in pixels (at 256) between `models`' deformation fields and the teacher's, over
+    every source and held-out frame: how far the student moves pixels differently from the teacher."""
+    errors = []
+    for source, target in zip(sources, teacher_fields, strict=True):
+        size = (int(target.shape[1]), int(target.shape[2]))
+        field = resample_field(live_predictions(models, source, held_out, "deformation"), size)
+        errors.append(float((field - target).norm(dim=-1).mean()) * PIXELS_PER_UNIT)
+    return float(np.mean(errors))
+
+
 def finished(run_dir: Path, steps: int) -> bool:
     return (run_dir / rf.CHECKPOINT_DIR / rf.checkpoint_name(steps)).is_file()
 
@@ -183,12 +202,20 @@ def main() -> int:
         "seconds": seconds,
         "distill_lr": DISTILL_LR,
     }
+    fields = [live_predictions(teacher, source, held_out, "deformation") for source in sources]
+    identity = make_coordinate_grid(fields[0].shape[1], fields[0].shape[2], fields[0].dtype)
+    result["teacher_motion_px"] = round(
+        float(np.mean([(f - identity).norm(dim=-1).mean() for f in fields])) * PIXELS_PER_UNIT, 2
+    )
+    print(f"  teacher: moves pixels by {result['teacher_motion_px']} px on average (deformation fields)")
     for name, model in models.items():
         l1, psnr = mean_fidelity(model, sources, held_out, targets)
         result[f"{name}_l1"], result[f"{name}_psnr"] = round(l1, 5), round(psnr, 2)
         result[f"{name}_gflop"] = round(live_frame_gflops(model.config), 3)
+        result[f"{name}_motion_error_px"] = round(motion_px(model, sources, held_out, fields), 2)
         print(
-            f"{name:>9}: L1 to the teacher {l1:.4f}, PSNR {psnr:.2f} dB, {result[f'{name}_gflop']} GFLOP a frame"
+            f"{name:>9}: L1 to the teacher {l1:.4f}, PSNR {psnr:.2f} dB, deformation "
+            f"{result[f'{name}_motion_error_px']} px from the teacher's, {result[f'{name}_gflop']} GFLOP a frame"
         )
     still = [fidelity(as_frames(s, t), t)[0] for s, t in zip(sources, targets, strict=True)]
     result["still_source_l1"] = round(float(np.mean(still)), 5)  # each source shown unmoved

@@ -153,6 +153,20 @@ def test_the_evaluation_averages_the_scores_of_several_sources(
     assert [a.tobytes() for a in evaluation_sources(report, avatars, 4)] == [a.tobytes() for a in avatars]
 
 
+def test_live_predictions_return_the_deformation_unclamped_on_request(
+    teacher: Path, video_dataset: Path, frame_cache: Path
+) -> None:
+    models = load_models(TINY_CONFIG, teacher)
+    report = scan_dataset(video_dataset, models.config.dataset_params.frame_shape, frame_cache)
+    held_out = held_out_frames(report.test, 6)
+    source = evaluation_sources(report, None, 1)[0]
+    fields = live_predictions(models, source, held_out, "deformation")
+    frames = live_predictions(models, source, held_out)
+    assert fields.shape[0] == frames.shape[0] == 6 and fields.shape[-1] == 2  # (N, h, w, xy)
+    assert fields.min() < -0.5 and fields.max() > 0.5  # sampling coordinates over [-1, 1], not clamped
+    assert frames.min() >= 0.0 and frames.max() <= 1.0
+
+
 def _resumed(options: TrainOptions, **changes: object) -> TrainOptions:
     return dataclasses.replace(options, **changes)  # type: ignore[arg-type]
 

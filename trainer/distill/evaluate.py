@@ -89,10 +89,14 @@ def held_out_frames(videos: list[VideoEntry], count: int) -> list[tuple[np.ndarr
 
 @torch.inference_mode()
 def live_predictions(
-    models: FommModels, source: np.ndarray, held_out: list[tuple[np.ndarray, np.ndarray]]
+    models: FommModels,
+    source: np.ndarray,
+    held_out: list[tuple[np.ndarray, np.ndarray]],
+    output: str = "prediction",
 ) -> torch.Tensor:
     """Every held-out frame animated from `source`, motion relative to its video's first frame.
-    Shapes: -> (N, 3, H, W) in [0, 1]."""
+    `output` names the generator's output returned (e.g. "deformation", to compare motion).
+    Shapes: -> (N, 3, H, W) in [0, 1] for the prediction, else the output's own (N, ...)."""
     device = models.device
     src = _tensor(source[None], device)
     kp_source = models.kp_detector(src)
@@ -112,7 +116,8 @@ def live_predictions(
             generated = models.generator(
                 src.expand(n, -1, -1, -1), kp_driving=kp_norm, kp_source=expand, with_deformed=False
             )
-            out.append(generated["prediction"].clamp(0, 1).float().cpu())
+            value = generated[output]
+            out.append((value.clamp(0, 1) if output == "prediction" else value).float().cpu())
     return torch.cat(out)
 
 
