@@ -20,6 +20,7 @@ A run folder that already holds its final checkpoint is not trained again (rerun
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -32,6 +33,7 @@ sys.path.insert(0, str(REPO))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import yaml  # noqa: E402
+from distill_diagnosis import PIXELS_PER_UNIT, diagnose_keypoints  # noqa: E402
 
 from engine.cost import live_frame_gflops  # noqa: E402
 from engine.geometry import make_coordinate_grid  # noqa: E402
@@ -54,7 +56,6 @@ from trainer.video_cache import scan_dataset  # noqa: E402
 TEACHER_CONFIG = REPO / "fomm_studio" / "configs" / "lite-256.yaml"
 TEACHER = REPO / "assets" / "models" / "default-lite-256.pth.tar"
 STUDENT = REPO / "benchmarks" / "configs" / "micro-256.yaml"
-PIXELS_PER_UNIT = 128.0  # a deformation spans [-1, 1] over a 256-pixel frame
 ARMS = ("distill", "train", "train_fast", "hybrid")
 
 
@@ -85,6 +86,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--eval-sources", type=int, default=6, help="sources each model animates from")
     parser.add_argument(
         "--resume", action="store_true", help="continue runs of fewer steps in WORK up to --steps"
+    )
+    parser.add_argument(
+        "--diagnose",
+        action="store_true",
+        help="also split the distilled student's error: its keypoints vs its dense motion and generator",
     )
     parser.add_argument(
         "--hybrid", action="store_true", help="also distil a hybrid student (the teacher's keypoint detector)"
@@ -148,6 +154,23 @@ def motion_px(
         field = resample_field(live_predictions(models, source, held_out, "deformation"), size)
         errors.append(float((field - target).norm(dim=-1).mean()) * PIXELS_PER_UNIT)
     return float(np.mean(errors))
+
+
+def diagnosis(
+    student: FommModels,
+    teacher: FommModels,
+    sources: list[np.ndarray],
+    held_out: list[tuple[np.ndarray, np.ndarray]],
+) -> dict[str, float]:
+    """Print and return distill_diagnosis's split of the distilled student's error."""
+    found = diagnose_keypoints(student, teacher, sources, held_out)
+    print(
+        f"distilled, diagnosed: the teacher's keypoints move {found.teacher_keypoint_motion_px:.1f} px, "
+        f"the student's are {found.student_keypoint_error_px:.1f} px from them; driven by the teacher's "
+        f"keypoints the student's deformation is {found.given_teacher_keypoints_motion_error_px:.2f} px "
+        f"from the teacher's and its L1 {found.given_teacher_keypoints_l1:.4f}"
+    )
+    return {f"distilled_{k}": round(v, 4) for k, v in dataclasses.asdict(found).items()}
 
 
 def finished(run_dir: Path, steps: int) -> bool:
@@ -217,6 +240,8 @@ def main() -> int:
             f"{name:>9}: L1 to the teacher {l1:.4f}, PSNR {psnr:.2f} dB, deformation "
             f"{result[f'{name}_motion_error_px']} px from the teacher's, {result[f'{name}_gflop']} GFLOP a frame"
         )
+    if args.diagnose:
+        result.update(diagnosis(models["distilled"], teacher, sources, held_out))
     still = [fidelity(as_frames(s, t), t)[0] for s, t in zip(sources, targets, strict=True)]
     result["still_source_l1"] = round(float(np.mean(still)), 5)  # each source shown unmoved
     result["teacher_gflop"] = round(live_frame_gflops(teacher.config), 3)
