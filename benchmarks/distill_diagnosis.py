@@ -16,9 +16,10 @@ import numpy as np
 import torch
 
 from engine.models import FommModels
-from engine.motion import KeypointDict, transfer_keypoints
+from engine.motion import KeypointDict
+from trainer.distill.evaluate import live_keypoints
 from trainer.distill.objective import resample_field
-from trainer.distill.teacher_cache import LIVE_MOTION
+from trainer.distill.teacher_cache import frames_to_tensor
 
 PIXELS_PER_UNIT = 128.0  # keypoints and deformations span [-1, 1] over a 256-pixel frame
 
@@ -33,23 +34,11 @@ class KeypointDiagnosis:
     given_teacher_keypoints_l1: float
 
 
-def _image(frames: np.ndarray) -> torch.Tensor:
-    """Shapes: (N, H, W, 3) uint8 -> (N, 3, H, W) float32 in [0, 1] on the CPU."""
-    return torch.from_numpy(np.array(frames)).permute(0, 3, 1, 2).float() / 255.0
-
-
 def _live_keypoints(
     models: FommModels, source: torch.Tensor, initial: torch.Tensor, driving: torch.Tensor
 ) -> tuple[KeypointDict, KeypointDict]:
-    """(source keypoints, driving keypoints relative to `initial`), both expanded to the N frames."""
-    n = driving.shape[0]
-
-    def expand(kp: KeypointDict) -> KeypointDict:
-        return {k: v.expand(n, *v.shape[1:]) for k, v in kp.items()}
-
-    kp_source = expand(models.kp_detector(source))
-    kp_initial = expand(models.kp_detector(initial))
-    return kp_source, transfer_keypoints(kp_source, models.kp_detector(driving), kp_initial, LIVE_MOTION)
+    """trainer.distill.evaluate.live_keypoints from the source and calibration frames themselves."""
+    return live_keypoints(models, models.kp_detector(source), models.kp_detector(initial), driving)
 
 
 @torch.inference_mode()
@@ -62,9 +51,9 @@ def diagnose_keypoints(
     """The figures above for a student with as many keypoints as its teacher (both on the CPU)."""
     figures: dict[str, list[float]] = {name: [] for name in KeypointDiagnosis.__dataclass_fields__}
     for source_frame in sources:
-        source = _image(source_frame[None])
+        source = frames_to_tensor(source_frame[None], "cpu")
         for initial_frame, frames in held_out:
-            initial, driving = _image(initial_frame[None]), _image(frames)
+            initial, driving = frames_to_tensor(initial_frame[None], "cpu"), frames_to_tensor(frames, "cpu")
             images = source.expand(driving.shape[0], -1, -1, -1)
             teacher_source, teacher_driving = _live_keypoints(teacher, source, initial, driving)
             _, student_driving = _live_keypoints(student, source, initial, driving)

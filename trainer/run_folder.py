@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,20 +75,24 @@ def has_step_events(run_dir: Path) -> bool:
         return any('"type": "step"' in line for line in handle)
 
 
-def start_event(run_dir: Path) -> dict[str, Any] | None:
-    """The run's first `start` event (what it was begun with), None when the log has none; torn or
-    foreign lines are skipped."""
+def events(run_dir: Path) -> Iterator[dict[str, Any]]:
+    """The events of the run's log in order, none when it has no log; torn or foreign lines (a last
+    line still being written, text that is not an event) are skipped."""
     path = run_dir / EVENTS_NAME
     if not path.is_file():
-        return None
+        return
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
             event = json.loads(line)
         except ValueError:
             continue
-        if isinstance(event, dict) and event.get("type") == "start":
-            return event
-    return None
+        if isinstance(event, dict):
+            yield event
+
+
+def start_event(run_dir: Path) -> dict[str, Any] | None:
+    """The run's first `start` event (what it was begun with), None when the log has none."""
+    return next((event for event in events(run_dir) if event.get("type") == "start"), None)
 
 
 def holds_run(run_dir: Path) -> bool:

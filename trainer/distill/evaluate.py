@@ -23,13 +23,13 @@ from engine.cost import live_frame_gflops
 from engine.errors import FommError
 from engine.generator import SourceCache
 from engine.models import FommModels, load_models
-from engine.motion import transfer_keypoints
+from engine.motion import KeypointDict, transfer_keypoints
 from trainer import run_folder as rf
 from trainer.distill.avatars import load_avatars
 from trainer.distill.model_card import model_card
 from trainer.distill.options import DistillOptions
 from trainer.distill.pairs import spread
-from trainer.distill.teacher_cache import LIVE_MOTION
+from trainer.distill.teacher_cache import LIVE_MOTION, frames_to_tensor
 from trainer.video_cache import DatasetReport, VideoEntry, scan_dataset
 
 EVAL_FILE = "evaluation.json"
@@ -38,11 +38,6 @@ CARD_FILE = "MODEL_CARD.md"
 # model picker, which offers every *.pth.tar of a run folder, does not list an untrained model.
 START_NAME = "start.pth"
 TIMED_FRAMES = 5
-
-
-def _tensor(frames: np.ndarray, device: torch.device) -> torch.Tensor:
-    """Shapes: (N, H, W, 3) uint8 -> (N, 3, H, W) float32 in [0, 1]."""
-    return torch.from_numpy(np.array(frames)).to(device).permute(0, 3, 1, 2).float() / 255.0
 
 
 def evaluation_sources(report: DatasetReport, avatars: np.ndarray | None, count: int) -> list[np.ndarray]:
@@ -87,6 +82,18 @@ def held_out_frames(videos: list[VideoEntry], count: int) -> list[tuple[np.ndarr
     return out
 
 
+def live_keypoints(
+    models: FommModels, kp_source: KeypointDict, kp_initial: KeypointDict, driving: torch.Tensor
+) -> tuple[KeypointDict, KeypointDict]:
+    """What drives the generator live for N driving frames: (the source's keypoints, the driving
+    keypoints moved relative to the calibration frame's), both for N. `kp_source` and `kp_initial`
+    are of one frame each. Shapes: driving (N, 3, H, W)."""
+    n = driving.shape[0]
+    source = {k: v.expand(n, *v.shape[1:]) for k, v in kp_source.items()}
+    initial = {k: v.expand(n, *v.shape[1:]) for k, v in kp_initial.items()}
+    return source, transfer_keypoints(source, models.kp_detector(driving), initial, LIVE_MOTION)
+
+
 @torch.inference_mode()
 def live_predictions(
     models: FommModels,
@@ -98,23 +105,19 @@ def live_predictions(
     `output` names the generator's output returned (e.g. "deformation", to compare motion).
     Shapes: -> (N, 3, H, W) in [0, 1] for the prediction, else the output's own (N, ...)."""
     device = models.device
-    src = _tensor(source[None], device)
+    src = frames_to_tensor(source[None], device)
     kp_source = models.kp_detector(src)
     out = []
     for initial, frames in held_out:
-        kp_initial = models.kp_detector(_tensor(initial[None], device))
+        kp_initial = models.kp_detector(frames_to_tensor(initial[None], device))
         for start in range(0, len(frames), 8):
-            driving = _tensor(frames[start : start + 8], device)
-            n = driving.shape[0]
-            expand = {k: v.expand(n, *v.shape[1:]) for k, v in kp_source.items()}
-            kp_norm = transfer_keypoints(
-                expand,
-                models.kp_detector(driving),
-                {k: v.expand(n, *v.shape[1:]) for k, v in kp_initial.items()},
-                LIVE_MOTION,
-            )
+            driving = frames_to_tensor(frames[start : start + 8], device)
+            expand, kp_norm = live_keypoints(models, kp_source, kp_initial, driving)
             generated = models.generator(
-                src.expand(n, -1, -1, -1), kp_driving=kp_norm, kp_source=expand, with_deformed=False
+                src.expand(driving.shape[0], -1, -1, -1),
+                kp_driving=kp_norm,
+                kp_source=expand,
+                with_deformed=False,
             )
             value = generated[output]
             out.append((value.clamp(0, 1) if output == "prediction" else value).float().cpu())
@@ -133,7 +136,7 @@ def live_frame_ms(models: FommModels, source: np.ndarray, driving: np.ndarray) -
     """Median ms of one live frame (keypoints of the driving frame, relative motion, dense motion and
     decoder; the source encoded once), over TIMED_FRAMES frames after two warm-up frames."""
     device = models.device
-    src, drv = _tensor(source[None], device), _tensor(driving[None], device)
+    src, drv = frames_to_tensor(source[None], device), frames_to_tensor(driving[None], device)
     kp_source = models.kp_detector(src)
     kp_initial = models.kp_detector(drv)
     dense = models.generator.dense_motion_network

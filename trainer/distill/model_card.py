@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +13,8 @@ from trainer.video_cache import DatasetReport
 def training_facts(run_dir: Path) -> tuple[int, float]:
     """(steps logged, seconds spent in steps) from the run's events.jsonl (a partial last line skipped)."""
     steps, seconds = 0, 0.0
-    path = run_dir / rf.EVENTS_NAME
-    if not path.is_file():
-        return 0, 0.0
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("type") == "step":
+    for event in rf.events(run_dir):
+        if event.get("type") == "step":
             steps = max(steps, int(event.get("step", 0)))
             seconds += float(event.get("step_time", 0.0))
     return steps, seconds

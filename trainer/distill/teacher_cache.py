@@ -125,7 +125,7 @@ def _save_npy(handle: IO, array: np.ndarray) -> None:
     np.save(handle, array)
 
 
-def _to_tensor(frames: np.ndarray, device: torch.device) -> torch.Tensor:
+def frames_to_tensor(frames: np.ndarray, device: torch.device | str) -> torch.Tensor:
     """Shapes: (N, H, W, 3) uint8 -> (N, 3, H, W) float32 in [0, 1]."""
     return torch.from_numpy(np.array(frames)).to(device).permute(0, 3, 1, 2).float() / 255.0
 
@@ -143,9 +143,9 @@ def compute_targets(request: CacheRequest) -> dict[str, np.ndarray]:
     kp_driving_* and kp_norm_* (N, K, ...) float32 (value (K, 2), jacobian (K, 2, 2))."""
     teacher, device = request.teacher.eval(), request.teacher.device
     plan = plan_pairs(request.videos, request.avatars, request.max_pairs, request.seed)
-    sources = _to_tensor(plan.sources, device)
+    sources = frames_to_tensor(plan.sources, device)
     kp_sources = teacher.kp_detector(sources)
-    kp_initial = teacher.kp_detector(_to_tensor(plan.initial, device))
+    kp_initial = teacher.kp_detector(frames_to_tensor(plan.initial, device))
     chunks: list[dict[str, np.ndarray]] = []
     for start in range(0, len(plan), CHUNK):
         items = np.arange(start, min(start + CHUNK, len(plan)))
@@ -172,7 +172,7 @@ def _teacher_chunk(
     src = torch.from_numpy(plan.item_source[items]).to(device)
     vid = torch.from_numpy(plan.item_video[items]).to(device)
     kp_source = {k: v[src] for k, v in kp_sources.items()}
-    kp_driving = teacher.kp_detector(_to_tensor(driving, device))
+    kp_driving = teacher.kp_detector(frames_to_tensor(driving, device))
     kp_norm = transfer_keypoints(
         kp_source, kp_driving, {k: v[vid] for k, v in kp_initial.items()}, LIVE_MOTION
     )
